@@ -1,0 +1,20 @@
+/**
+ * `container-lineage` command-line companion. Subcommands are added by the features
+ * (tree, run, transactions, overhead); each uses the same core code as the extension.
+ */
+async function main(argv: string[]): Promise<number> {
+  const [cmd] = argv;
+  switch (cmd) {
+    default:
+      process.stderr.write(`usage: container-lineage <command> [options]\n`);
+      return cmd === undefined || cmd === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`container-lineage: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
