@@ -1,0 +1,118 @@
+/**
+ * Renderings of an {@link OverheadReport} as plain text (CLI), Markdown ("copy as Markdown") and
+ * CSV (export). Image names, labels and commands are attacker-controlled strings: Markdown escapes
+ * HTML and Markdown syntax so a tag like `<img src=x onerror=…>` shows literally wherever the
+ * Markdown is rendered; CSV quotes per RFC 4180 and defuses spreadsheet formulas (OWASP "CSV
+ * injection": a text cell starting with = + - @ tab or CR gets a leading apostrophe).
+ */
+import type { OverheadReport } from './experiment';
+
+function num(x: number, digits = 1): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
+}
+
+/**
+ * Escape a string for Markdown text and table cells: HTML-significant characters become
+ * entities, Markdown punctuation is backslash-escaped, `|` cannot split a cell, line breaks
+ * become spaces.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
+    .replace(/\r?\n|\r/g, ' ');
+}
+
+/** One CSV cell: numbers as is; text quoted, quotes doubled, formula-like starts defused. */
+export function csvCell(value: string | number): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  let text = value;
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n']/.test(text) || text !== value ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * CSV export: one row per measured value (`kind,series,label,side,index,value_ms,wall_ms`) plus
+ * one row per lifecycle phase summary and one per comparison, with a header row.
+ */
+export function reportToCsv(report: OverheadReport): string {
+  const rows: Array<Array<string | number>> = [['kind', 'run_id', 'image', 'workload', 'series', 'label', 'side_or_mode', 'index', 'value_ms', 'wall_ms', 'median_ms', 'p95_ms', 'min_ms', 'ratio', 'ci_low', 'ci_high']];
+  for (const s of report.series) {
+    s.samples.forEach((v, i) => rows.push(['sample', report.runId, report.image, report.workload, s.variant, s.label, s.side, i, v, s.wallSamples[i] ?? NaN, NaN, NaN, NaN, NaN, NaN, NaN]));
+    rows.push(['series', report.runId, report.image, report.workload, s.variant, s.label, s.side, NaN, NaN, NaN, s.summary.median, s.summary.p95, s.summary.min, NaN, NaN, NaN]);
+  }
+  for (const c of report.comparisons) {
+    rows.push(['ratio', report.runId, report.image, report.workload, c.variant, c.label, c.baseline, NaN, NaN, NaN, NaN, NaN, NaN, c.ratio, c.low, c.high]);
+  }
+  for (const l of report.lifecycle) {
+    rows.push(['lifecycle', report.runId, report.image, report.workload, l.phase, l.phase, l.mode, NaN, NaN, NaN, l.summary.median, l.summary.p95, l.summary.min, NaN, NaN, NaN]);
+  }
+  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** Markdown for sharing: a heading, the verdicts, a series table and a lifecycle table. */
+export function reportToMarkdown(report: OverheadReport): string {
+  const e = escapeMarkdown;
+  const out: string[] = [];
+  out.push(`### Container overhead: ${e(report.title)} on ${e(report.image)}`);
+  out.push('');
+  out.push(`${e(report.description)}. n = ${report.n} per series after ${report.warmups} warm-up round(s)${report.cancelled ? ' (cancelled: partial results)' : ''}.`);
+  out.push('');
+  for (const c of report.comparisons) out.push(`- ${e(c.verdict)}`);
+  if (report.comparisons.length) out.push('');
+  out.push('| Series | n | Median (ms) | p95 (ms) | Min (ms) | Ratio to host (95% CI) |');
+  out.push('|---|---:|---:|---:|---:|---|');
+  for (const s of report.series) {
+    const c = report.comparisons.find((x) => x.variant === s.variant);
+    const ratio = c ? `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})` : 'baseline';
+    out.push(`| ${e(s.label)} | ${s.summary.n} | ${num(s.summary.median, 2)} | ${num(s.summary.p95, 2)} | ${num(s.summary.min, 2)} | ${ratio} |`);
+  }
+  if (report.lifecycle.length) {
+    out.push('');
+    out.push('| Lifecycle phase | Mode | n | Median (ms) | p95 (ms) | Min (ms) |');
+    out.push('|---|---|---:|---:|---:|---:|');
+    for (const l of report.lifecycle) {
+      out.push(`| ${l.phase} | ${l.mode} | ${l.summary.n} | ${num(l.summary.median)} | ${num(l.summary.p95)} | ${num(l.summary.min)} |`);
+    }
+    for (const t of report.lifecycleTotals) out.push(`\nMedian ${t.mode} path total: ${num(t.medianTotalMs)} ms.`);
+  }
+  for (const n of report.notes) out.push(`\n_${e(n)}_`);
+  return out.join('\n') + '\n';
+}
+
+/**
+ * Plain-text report for a terminal (the CLI). Control characters in engine strings are replaced
+ * so an image name cannot move the cursor or recolour the terminal.
+ */
+export function reportToText(report: OverheadReport): string {
+  // eslint-disable-next-line no-control-regex
+  const t = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const out: string[] = [];
+  out.push(`Container overhead: ${t(report.title)} on ${t(report.image)}${report.cancelled ? ' (CANCELLED, partial)' : ''}`);
+  out.push(`  ${t(report.description)}; n=${report.n}, warm-ups=${report.warmups}, run ${t(report.runId)}`);
+  out.push('');
+  const w = Math.max(6, ...report.series.map((s) => s.label.length));
+  out.push(`  ${'series'.padEnd(w)}  ${'n'.padStart(3)}  ${'median'.padStart(9)}  ${'p95'.padStart(9)}  ${'min'.padStart(9)}  ratio (95% CI)`);
+  for (const s of report.series) {
+    const c = report.comparisons.find((x) => x.variant === s.variant);
+    const ratio = c ? `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})` : 'baseline';
+    out.push(`  ${t(s.label).padEnd(w)}  ${String(s.summary.n).padStart(3)}  ${num(s.summary.median, 2).padStart(9)}  ${num(s.summary.p95, 2).padStart(9)}  ${num(s.summary.min, 2).padStart(9)}  ${ratio}`);
+  }
+  out.push('');
+  for (const c of report.comparisons) out.push(`  ${t(c.verdict)}`);
+  if (report.lifecycle.length) {
+    out.push('');
+    out.push(`  lifecycle (ms)   ${['cold median', 'cold p95', 'warm median', 'warm p95'].map((h) => h.padStart(11)).join('  ')}`);
+    for (const phase of ['create', 'start', 'exec', 'stop', 'remove'] as const) {
+      const cold = report.lifecycle.find((l) => l.mode === 'cold' && l.phase === phase)?.summary;
+      const warm = report.lifecycle.find((l) => l.mode === 'warm' && l.phase === phase)?.summary;
+      out.push(`  ${phase.padEnd(15)}  ${[cold?.median, cold?.p95, warm?.median, warm?.p95].map((v) => (v === undefined ? '-' : num(v)).padStart(11)).join('  ')}`);
+    }
+    for (const tot of report.lifecycleTotals) out.push(`  ${tot.mode} path total (median): ${num(tot.medianTotalMs)} ms (n=${tot.n})`);
+  }
+  for (const n of report.notes) out.push(`  note: ${t(n)}`);
+  return out.join('\n') + '\n';
+}
