@@ -1,0 +1,132 @@
+import * as assert from 'node:assert/strict';
+import { findLocalImage, parseImageId, parseReference, tryParseReference } from '../../src/core/reference';
+import { deriveImageName, sanitizeImageName, validateImageName } from '../../src/core/tagname';
+import { expandWord, splitWords } from '../../src/core/shellword';
+
+describe('image references (core/reference)', () => {
+  const cases: Array<[string, string, string]> = [
+    ['busybox', 'docker.io/library/busybox:latest', 'busybox:latest'],
+    ['busybox:1.36', 'docker.io/library/busybox:1.36', 'busybox:1.36'],
+    ['library/busybox', 'docker.io/library/busybox:latest', 'busybox:latest'],
+    ['docker.io/busybox', 'docker.io/library/busybox:latest', 'busybox:latest'],
+    ['index.docker.io/library/busybox:x', 'docker.io/library/busybox:x', 'busybox:x'],
+    ['org/app', 'docker.io/org/app:latest', 'org/app:latest'],
+    ['docker.io/library/a/b', 'docker.io/library/a/b:latest', 'library/a/b:latest'],
+    ['localhost/app', 'localhost/app:latest', 'localhost/app:latest'],
+    ['localhost:5000/app:Dev', 'localhost:5000/app:Dev', 'localhost:5000/app:Dev'],
+    ['reg.example.com/team/app:1', 'reg.example.com/team/app:1', 'reg.example.com/team/app:1'],
+    ['[::1]:5000/app', '[::1]:5000/app:latest', '[::1]:5000/app:latest'],
+    ['my_app.v2--x', 'docker.io/library/my_app.v2--x:latest', 'my_app.v2--x:latest'],
+  ];
+  for (const [input, canonical, familiar] of cases) {
+    it(`${input} → ${canonical}`, () => {
+      const r = parseReference(input);
+      assert.equal(r.canonical, canonical);
+      assert.equal(r.familiar, familiar);
+    });
+  }
+
+  it('digests: digest-only has no implicit tag; tag and digest are both kept', () => {
+    const d = 'sha256:' + 'ab'.repeat(32);
+    const r = parseReference(`busybox@${d}`);
+    assert.equal(r.tag, undefined);
+    assert.equal(r.digest, d);
+    assert.equal(r.canonical, `docker.io/library/busybox@${d}`);
+    const both = parseReference(`busybox:1@${d}`);
+    assert.equal(both.tag, '1');
+    assert.equal(both.tagExplicit, true);
+    assert.equal(parseReference('busybox').tagExplicit, false);
+  });
+
+  it('rejects what the engine rejects', () => {
+    for (const bad of ['', 'Busybox', 'busybox:', 'busybox:-x', 'a//b', 'busybox@sha256:abc', 'a'.repeat(64), '-x', 'x/', 'x:' + 't'.repeat(129), 'a'.repeat(256)]) {
+      assert.equal(tryParseReference(bad), undefined, bad);
+    }
+  });
+
+  it('image IDs', () => {
+    const hex = 'c'.repeat(64);
+    assert.deepEqual(parseImageId(hex), { original: hex, id: `sha256:${hex}` });
+    assert.deepEqual(parseImageId(`sha256:${hex}`)?.id, `sha256:${hex}`);
+    assert.equal(parseImageId('busybox'), undefined);
+  });
+
+  it('findLocalImage matches RepoTags and RepoDigests after normalisation', () => {
+    const d = 'sha256:' + '12'.repeat(32);
+    const images = [
+      { Id: 'sha256:' + 'a'.repeat(64), RepoTags: ['<none>:<none>'], RepoDigests: [] },
+      { Id: 'sha256:' + 'b'.repeat(64), RepoTags: ['busybox:latest', 'localhost:5000/x:1'], RepoDigests: [`busybox@${d}`] },
+      { Id: 'sha256:' + 'c'.repeat(64), RepoTags: null, RepoDigests: null },
+    ];
+    assert.equal(findLocalImage(images, 'docker.io/library/busybox')?.Id, images[1]!.Id);
+    assert.equal(findLocalImage(images, 'busybox:latest')?.Id, images[1]!.Id);
+    assert.equal(findLocalImage(images, 'busybox:1.36'), undefined);
+    assert.equal(findLocalImage(images, `busybox:whatever@${d}`)?.Id, images[1]!.Id, 'digest wins over tag');
+    assert.equal(findLocalImage(images, 'localhost:5000/x:1')?.Id, images[1]!.Id);
+    assert.equal(findLocalImage(images, 'x:1'), undefined, 'registry host matters');
+    assert.equal(findLocalImage(images, 'c'.repeat(64))?.Id, images[2]!.Id);
+    assert.equal(findLocalImage(images, 'Not Valid'), undefined);
+  });
+});
+
+describe('image names for builds (core/tagname)', () => {
+  it('derives a valid name from a folder', () => {
+    assert.equal(deriveImageName('my app'), 'my-app:latest');
+    assert.equal(deriveImageName('My_App.v2'), 'my_app.v2:latest');
+    assert.equal(deriveImageName('  --Über Café!! '), 'uber-cafe:latest');
+    assert.equal(deriveImageName('日本'), 'image:latest');
+    assert.equal(deriveImageName('a__b...c'), 'a-b-c:latest');
+    for (const f of ['my app', 'X', '.hidden', '___', 'a'.repeat(300)]) {
+      assert.ok(tryParseReference(deriveImageName(f)), f);
+    }
+  });
+
+  it('sanitises a typed name: repository lower-cased, tag case kept, registry port kept', () => {
+    assert.equal(sanitizeImageName('MyApp:Dev'), 'myapp:Dev');
+    assert.equal(sanitizeImageName('localhost:5000/My Team/App'), 'localhost:5000/my-team/app:latest');
+    assert.equal(sanitizeImageName('app:bad tag!'), 'app:bad-tag-');
+  });
+
+  it('validates with a message and a suggestion', () => {
+    assert.equal(validateImageName('my-app:Dev').ok, true);
+    const up = validateImageName('MyApp:Dev');
+    assert.ok(!up.ok && /lowercase/.test(up.message) && up.suggestion === 'myapp:Dev');
+    const dig = validateImageName('app@sha256:' + 'a'.repeat(64));
+    assert.ok(!dig.ok && /digest/.test(dig.message));
+    assert.equal(validateImageName('  ').ok, false);
+  });
+});
+
+describe('word expansion (core/shellword)', () => {
+  const vars = new Map<string, string | undefined>([['A', 'x'], ['E', ''], ['U', undefined]]);
+  const cases: Array<[string, string, string[]]> = [
+    ['$A', 'x', []],
+    ['${A}y', 'xy', []],
+    ['${E:-d}', 'd', []],
+    ['${E-d}', '', []],
+    ['${U-d}', 'd', []],
+    ['${A:+alt}', 'alt', []],
+    ['${U:+alt}', '', []],
+    ['${NOPE:-${A}z}', 'xz', []],
+    ['\\$A', '$A', []],
+    ["'$A'", '$A', []],
+    ['"$A"b', 'xb', []],
+    ['$U', '', ['U']],
+    ['${NOPE}:$U', ':', ['NOPE', 'U']],
+    ['a$', 'a$', []],
+  ];
+  for (const [input, value, missing] of cases) {
+    it(`${input} → ${JSON.stringify(value)}${missing.length ? ` missing ${missing}` : ''}`, () => {
+      const r = expandWord(input, vars);
+      assert.equal(r.value, value);
+      assert.deepEqual(r.missing, missing);
+    });
+  }
+  it('backtick escape', () => {
+    assert.equal(expandWord('`$A', vars, '`').value, '$A');
+    assert.equal(expandWord('C:\\x', vars, '`').value, 'C:\\x');
+  });
+  it('splits ARG words on unquoted whitespace', () => {
+    assert.deepEqual(splitWords('A="x y" B=\'q r\' C D=a\\ b'), ['A="x y"', "B='q r'", 'C', 'D=a\\ b']);
+  });
+});
