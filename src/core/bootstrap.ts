@@ -1,10 +1,12 @@
 /**
- * Small, dependency-free statistics for the overhead experiment: order statistics of a
- * series and a percentile-bootstrap confidence interval for the ratio of two medians.
+ * Percentile-bootstrap confidence interval for the ratio of two medians (overhead experiment),
+ * with a seeded PRNG. Order statistics (median, percentiles, distribution) come from `./stats`.
  *
  * Pure functions only (no engine, no VS Code). Deterministic when given a seed, so unit tests
  * and reports are reproducible.
  */
+
+import { median, percentileSorted } from './stats';
 
 /** A seeded pseudo-random generator returning floats in [0, 1). */
 export type Rng = () => number;
@@ -22,64 +24,6 @@ export function seededRng(seed: number): Rng {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function sortedCopy(values: readonly number[]): number[] {
-  return Array.from(values).sort((x, y) => x - y);
-}
-
-/**
- * Percentile by linear interpolation between closest ranks (Hyndman & Fan type 7, the default
- * of numpy and R): position `(n − 1) × p / 100` in the sorted values.
- * @param values samples (any order; not modified).
- * @param p percentile in [0, 100].
- * @returns the percentile, or NaN for an empty series.
- * @throws RangeError when p is outside [0, 100].
- */
-export function percentile(values: readonly number[], p: number): number {
-  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
-  if (values.length === 0) return NaN;
-  return percentileOfSorted(sortedCopy(values), p);
-}
-
-function percentileOfSorted(sorted: readonly number[], p: number): number {
-  const pos = ((sorted.length - 1) * p) / 100;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-/** Median (50th percentile, mean of the two middle values for an even count); NaN when empty. */
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}
-
-/** Order statistics of one series, in the unit of its samples (ms for timings). */
-export interface SeriesSummary {
-  n: number;
-  median: number;
-  p95: number;
-  min: number;
-  max: number;
-  mean: number;
-}
-
-/**
- * Summarise a series: n, median, p95 (type 7), min, max, mean. Empty series yield NaN fields
- * with n = 0.
- */
-export function summarize(values: readonly number[]): SeriesSummary {
-  if (values.length === 0) return { n: 0, median: NaN, p95: NaN, min: NaN, max: NaN, mean: NaN };
-  const s = sortedCopy(values);
-  const mean = s.reduce((acc, v) => acc + v, 0) / s.length;
-  return {
-    n: s.length,
-    median: percentileOfSorted(s, 50),
-    p95: percentileOfSorted(s, 95),
-    min: s[0],
-    max: s[s.length - 1],
-    mean,
   };
 }
 
@@ -141,8 +85,8 @@ export function bootstrapRatioOfMedians(
   const alpha = (1 - confidence) / 2;
   return {
     ratio,
-    low: finite.length ? percentileOfSorted(finite, alpha * 100) : NaN,
-    high: finite.length ? percentileOfSorted(finite, (1 - alpha) * 100) : NaN,
+    low: finite.length ? percentileSorted(finite, alpha * 100) : NaN,
+    high: finite.length ? percentileSorted(finite, (1 - alpha) * 100) : NaN,
     confidence,
     iterations,
   };

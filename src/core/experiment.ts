@@ -6,7 +6,8 @@
  * in rotating order so no series always runs first, medians and spread, container/host ratio of
  * medians with a bootstrap confidence interval.
  */
-import { bootstrapRatioOfMedians, summarize, type SeriesSummary } from './bootstrap';
+import { bootstrapRatioOfMedians } from './bootstrap';
+import { distribution, type Distribution } from './stats';
 import type { Measure, Side, WorkloadId } from './workloads';
 
 /** One planned repetition. */
@@ -63,7 +64,7 @@ export interface SeriesReport {
   side: Side;
   /** Values in ms (what `metric` says). */
   samples: number[];
-  summary: SeriesSummary;
+  summary: Distribution;
   /** Client-observed ms (spawn/exec start to exit) per repetition, for reference. */
   wallSamples: number[];
 }
@@ -86,7 +87,7 @@ export interface ComparisonReport {
 export interface LifecyclePhaseReport {
   mode: LifecycleMode;
   phase: Phase;
-  summary: SeriesSummary;
+  summary: Distribution;
 }
 
 /** Everything a report shows; the same object is rendered by the panel, the CLI and the exports. */
@@ -166,7 +167,7 @@ export function buildReport(r: ExperimentResults): OverheadReport {
   const series: SeriesReport[] = r.variants.map((v) => {
     const mine = r.runs.filter((x) => x.variant === v.id);
     const samples = mine.map((x) => x.valueMs);
-    return { variant: v.id, label: v.label, side: v.side, samples, summary: summarize(samples), wallSamples: mine.map((x) => x.wallMs) };
+    return { variant: v.id, label: v.label, side: v.side, samples, summary: distribution(samples), wallSamples: mine.map((x) => x.wallMs) };
   });
   const base = series[0];
   const comparisons: ComparisonReport[] = [];
@@ -194,10 +195,10 @@ export function buildReport(r: ExperimentResults): OverheadReport {
     if (ofMode.length === 0) continue;
     for (const phase of PHASES) {
       const values = ofMode.map((l) => l.phases[phase]).filter((v): v is number => typeof v === 'number');
-      if (values.length) lifecycle.push({ mode, phase, summary: summarize(values) });
+      if (values.length) lifecycle.push({ mode, phase, summary: distribution(values) });
     }
     const totals = ofMode.map((l) => PHASES.reduce((acc, p) => acc + (l.phases[p] ?? 0), 0));
-    lifecycleTotals.push({ mode, medianTotalMs: summarize(totals).median, n: totals.length });
+    lifecycleTotals.push({ mode, medianTotalMs: distribution(totals).p50, n: totals.length });
   }
   return {
     version: 1,

@@ -42,13 +42,13 @@ export function reportToCsv(report: OverheadReport): string {
   const rows: Array<Array<string | number>> = [['kind', 'run_id', 'image', 'workload', 'series', 'label', 'side_or_mode', 'index', 'value_ms', 'wall_ms', 'median_ms', 'p95_ms', 'min_ms', 'ratio', 'ci_low', 'ci_high']];
   for (const s of report.series) {
     s.samples.forEach((v, i) => rows.push(['sample', report.runId, report.image, report.workload, s.variant, s.label, s.side, i, v, s.wallSamples[i] ?? NaN, NaN, NaN, NaN, NaN, NaN, NaN]));
-    rows.push(['series', report.runId, report.image, report.workload, s.variant, s.label, s.side, NaN, NaN, NaN, s.summary.median, s.summary.p95, s.summary.min, NaN, NaN, NaN]);
+    rows.push(['series', report.runId, report.image, report.workload, s.variant, s.label, s.side, NaN, NaN, NaN, s.summary.p50, s.summary.p95, s.summary.min, NaN, NaN, NaN]);
   }
   for (const c of report.comparisons) {
     rows.push(['ratio', report.runId, report.image, report.workload, c.variant, c.label, c.baseline, NaN, NaN, NaN, NaN, NaN, NaN, c.ratio, c.low, c.high]);
   }
   for (const l of report.lifecycle) {
-    rows.push(['lifecycle', report.runId, report.image, report.workload, l.phase, l.phase, l.mode, NaN, NaN, NaN, l.summary.median, l.summary.p95, l.summary.min, NaN, NaN, NaN]);
+    rows.push(['lifecycle', report.runId, report.image, report.workload, l.phase, l.phase, l.mode, NaN, NaN, NaN, l.summary.p50, l.summary.p95, l.summary.min, NaN, NaN, NaN]);
   }
   return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
@@ -68,14 +68,14 @@ export function reportToMarkdown(report: OverheadReport): string {
   for (const s of report.series) {
     const c = report.comparisons.find((x) => x.variant === s.variant);
     const ratio = c ? `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})` : 'baseline';
-    out.push(`| ${e(s.label)} | ${s.summary.n} | ${num(s.summary.median, 2)} | ${num(s.summary.p95, 2)} | ${num(s.summary.min, 2)} | ${ratio} |`);
+    out.push(`| ${e(s.label)} | ${s.summary.n} | ${num(s.summary.p50, 2)} | ${num(s.summary.p95, 2)} | ${num(s.summary.min, 2)} | ${ratio} |`);
   }
   if (report.lifecycle.length) {
     out.push('');
     out.push('| Lifecycle phase | Mode | n | Median (ms) | p95 (ms) | Min (ms) |');
     out.push('|---|---|---:|---:|---:|---:|');
     for (const l of report.lifecycle) {
-      out.push(`| ${l.phase} | ${l.mode} | ${l.summary.n} | ${num(l.summary.median)} | ${num(l.summary.p95)} | ${num(l.summary.min)} |`);
+      out.push(`| ${l.phase} | ${l.mode} | ${l.summary.n} | ${num(l.summary.p50)} | ${num(l.summary.p95)} | ${num(l.summary.min)} |`);
     }
     for (const t of report.lifecycleTotals) out.push(`\nMedian ${t.mode} path total: ${num(t.medianTotalMs)} ms.`);
   }
@@ -99,7 +99,7 @@ export function reportToText(report: OverheadReport): string {
   for (const s of report.series) {
     const c = report.comparisons.find((x) => x.variant === s.variant);
     const ratio = c ? `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})` : 'baseline';
-    out.push(`  ${t(s.label).padEnd(w)}  ${String(s.summary.n).padStart(3)}  ${num(s.summary.median, 2).padStart(9)}  ${num(s.summary.p95, 2).padStart(9)}  ${num(s.summary.min, 2).padStart(9)}  ${ratio}`);
+    out.push(`  ${t(s.label).padEnd(w)}  ${String(s.summary.n).padStart(3)}  ${num(s.summary.p50, 2).padStart(9)}  ${num(s.summary.p95, 2).padStart(9)}  ${num(s.summary.min, 2).padStart(9)}  ${ratio}`);
   }
   out.push('');
   for (const c of report.comparisons) out.push(`  ${t(c.verdict)}`);
@@ -109,7 +109,7 @@ export function reportToText(report: OverheadReport): string {
     for (const phase of ['create', 'start', 'exec', 'stop', 'remove'] as const) {
       const cold = report.lifecycle.find((l) => l.mode === 'cold' && l.phase === phase)?.summary;
       const warm = report.lifecycle.find((l) => l.mode === 'warm' && l.phase === phase)?.summary;
-      out.push(`  ${phase.padEnd(15)}  ${[cold?.median, cold?.p95, warm?.median, warm?.p95].map((v) => (v === undefined ? '-' : num(v)).padStart(11)).join('  ')}`);
+      out.push(`  ${phase.padEnd(15)}  ${[cold?.p50, cold?.p95, warm?.p50, warm?.p95].map((v) => (v === undefined ? '-' : num(v)).padStart(11)).join('  ')}`);
     }
     for (const tot of report.lifecycleTotals) out.push(`  ${tot.mode} path total (median): ${num(tot.medianTotalMs)} ms (n=${tot.n})`);
   }

@@ -57,7 +57,7 @@ describe('experiment planning', () => {
 describe('experiment report', () => {
   it('summaries, ratio with CI, plain words when within noise', () => {
     const rep = buildReport(results());
-    assert.equal(rep.series[0].summary.median, 100);
+    assert.equal(rep.series[0].summary.p50, 100);
     assert.equal(rep.series[0].summary.min, 98);
     assert.equal(rep.comparisons.length, 1);
     const c = rep.comparisons[0];
@@ -78,7 +78,7 @@ describe('experiment report', () => {
   });
   it('lifecycle summaries per phase and mode, warm path excludes create/start', () => {
     const rep = buildReport(results());
-    assert.equal(rep.lifecycle.find((l) => l.mode === 'cold' && l.phase === 'start')!.summary.median, 345);
+    assert.equal(rep.lifecycle.find((l) => l.mode === 'cold' && l.phase === 'start')!.summary.p50, 345);
     assert.equal(rep.lifecycle.find((l) => l.mode === 'warm' && l.phase === 'start'), undefined);
     assert.deepEqual(rep.lifecycleTotals.map((t) => [t.mode, t.medianTotalMs]), [['cold', (463 + 482) / 2], ['warm', 105]]);
   });
