@@ -1,31 +1,52 @@
 import * as vscode from 'vscode';
 import { EngineConnection } from './engine/connection';
 import type { Services } from './services';
+import { registerEngineCommands } from './commands/engine';
+import { registerStatusBar } from './views/status';
+import { registerPlaceholderViews } from './views/placeholders';
 
 let services: Services | undefined;
 
 /**
  * Entry point. Activation must not block on the engine: the connection is started in the
- * background and the views follow its state.
+ * background and the views follow its state. A feature whose registration throws is logged
+ * and skipped; the others still register.
  */
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const log = vscode.window.createOutputChannel('Container Lineage', { log: true });
   context.subscriptions.push(log);
-  const config = vscode.workspace.getConfiguration('containerLineage');
-  const engine = new EngineConnection({
-    host: config.get<string>('engine.host') || undefined,
-    log: (level, message) => log[level](message),
-  });
+  const hostSetting = () => vscode.workspace.getConfiguration('containerLineage').get<string>('engine.host')?.trim() || undefined;
+  const engine = new EngineConnection({ host: hostSetting(), log: (level, message) => log[level](message) });
   context.subscriptions.push(engine);
-  services = { context, log, engine };
+  const s: Services = { context, log, engine };
+  services = s;
+  const register = (name: string, fn: (s: Services) => void) => {
+    try {
+      fn(s);
+    } catch (err) {
+      log.error(`${name}: registration failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  };
 
+  register('engine commands', registerEngineCommands);
+  register('status bar', registerStatusBar);
   // Feature registrations (each feature adds one line here).
+  register('placeholder views', registerPlaceholderViews);
 
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('containerLineage.engine')) return;
+      log.info(`setting containerLineage.engine.host changed to '${hostSetting() ?? ''}'; reconnecting`);
+      engine.updateOptions({ host: hostSetting() });
+      void engine.connect();
+    }),
+  );
   void engine.connect();
   log.info('Container Lineage activated');
-  return { services };
+  return { services: s };
 }
 
 export function deactivate(): void {
+  services?.engine.dispose();
   services = undefined;
 }

@@ -1,0 +1,180 @@
+/**
+ * What the Images and Containers views show while no engine is connected.
+ *
+ * VS Code hides a view's `viewsWelcome` content as soon as `TreeView.message` is set
+ * (TreeViewPane.shouldShowWelcome), and welcome content is static markdown, so the dynamic list of
+ * "what was tried and why it failed" cannot live in the welcome itself. The design is therefore:
+ *  - connecting: the tree is empty and has no message, so the static `viewsWelcome` entry
+ *    ("Connecting to the container engine…") shows;
+ *  - disconnected: `TreeView.message` says that no engine answered, and the tree's root holds one
+ *    item per candidate tried (source, endpoint, error as description and tooltip) followed by
+ *    "Retry" and "Open Settings" items (clickable, like the buttons of a welcome view). This is
+ *    what the Docker / Container Tools extension does with its "Failed to connect" items;
+ *  - connected: message cleared, the view's own provider takes over.
+ * When the state changes the tree refreshes itself, so the views recover with no user action.
+ *
+ * Use {@link createEngineAwareTreeView} for a view whose content comes from the engine.
+ */
+import * as vscode from 'vscode';
+import { describeCandidate, type CandidateAttempt, type EngineConnection, type EngineState } from '../engine/connection';
+
+/** A root item shown instead of the view's content while the engine is not connected. */
+export class EngineNotice extends vscode.TreeItem {
+  constructor(label: string, init: Partial<vscode.TreeItem>) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    Object.assign(this, init);
+  }
+}
+
+/** The one-line message for a view in the given state; undefined when connected. */
+export function engineMessage(state: EngineState): string | undefined {
+  switch (state.kind) {
+    case 'connected':
+      return undefined;
+    case 'connecting':
+      return undefined; // the static viewsWelcome "Connecting…" entry shows instead
+    case 'disconnected': {
+      const n = state.attempts.length;
+      return `No container engine answered (${n} endpoint${n === 1 ? '' : 's'} tried; retrying automatically). What was tried and why it failed:`;
+    }
+  }
+}
+
+function attemptItem(a: CandidateAttempt, index: number): EngineNotice {
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendText(describeCandidate(a));
+  tooltip.appendMarkdown('\n\n');
+  tooltip.appendText(a.error ?? 'answered');
+  return new EngineNotice(`${a.source}${a.label ? ` (${a.label})` : ''}${a.endpoint ? `: ${a.endpoint}` : ''}`, {
+    id: `containerLineage.engineNotice.attempt.${index}`,
+    description: a.error ?? 'answered',
+    tooltip,
+    iconPath: new vscode.ThemeIcon(a.error ? 'error' : 'pass', new vscode.ThemeColor(a.error ? 'problemsErrorIcon.foreground' : 'testing.iconPassed')),
+    contextValue: 'engineAttempt',
+  });
+}
+
+/**
+ * Root items for a view while the engine is not connected: one per attempt, then notes, then
+ * Retry / Open Settings / Show Log. Empty while connecting (so the welcome shows) and when connected.
+ */
+export function engineNoticeItems(state: EngineState): EngineNotice[] {
+  if (state.kind !== 'disconnected') return [];
+  const items = state.attempts.map(attemptItem);
+  (state.notes ?? []).forEach((note, i) =>
+    items.push(
+      new EngineNotice(note, {
+        id: `containerLineage.engineNotice.note.${i}`,
+        tooltip: note,
+        iconPath: new vscode.ThemeIcon('info'),
+        contextValue: 'engineNote',
+      }),
+    ),
+  );
+  items.push(
+    new EngineNotice('Retry', {
+      id: 'containerLineage.engineNotice.retry',
+      iconPath: new vscode.ThemeIcon('refresh'),
+      command: { command: 'containerLineage.engine.retry', title: 'Retry' },
+      tooltip: 'Try every candidate again now',
+    }),
+    new EngineNotice('Open Settings', {
+      id: 'containerLineage.engineNotice.settings',
+      iconPath: new vscode.ThemeIcon('gear'),
+      command: { command: 'workbench.action.openSettings', title: 'Open Settings', arguments: ['containerLineage.engine'] },
+      tooltip: 'Set containerLineage.engine.host to choose the engine (same forms as DOCKER_HOST)',
+    }),
+    new EngineNotice('Show Log', {
+      id: 'containerLineage.engineNotice.log',
+      iconPath: new vscode.ThemeIcon('output'),
+      command: { command: 'containerLineage.engine.showLog', title: 'Show Log' },
+    }),
+  );
+  return items;
+}
+
+/**
+ * Keep `treeView.message` in step with the engine state.
+ * @returns a disposable that stops following the state.
+ */
+export function attachEngineMessage(treeView: vscode.TreeView<unknown>, engine: EngineConnection): vscode.Disposable {
+  const update = (state: EngineState) => {
+    treeView.message = engineMessage(state);
+  };
+  update(engine.state);
+  const sub = engine.onDidChangeState(update);
+  return new vscode.Disposable(() => sub.dispose());
+}
+
+/**
+ * Wrap a tree data provider so that, while the engine is not connected, the root shows the
+ * {@link engineNoticeItems} (or nothing while connecting) instead of asking the inner provider,
+ * and the whole tree refreshes on every engine state change. While connected it delegates fully.
+ * The inner provider's getChildren is never called while disconnected.
+ */
+export class EngineGatedProvider<T> implements vscode.TreeDataProvider<T | EngineNotice>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<T | EngineNotice | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly inner: vscode.TreeDataProvider<T>,
+    private readonly engine: EngineConnection,
+  ) {
+    const sub = engine.onDidChangeState(() => this.changed.fire());
+    this.subscriptions.push(new vscode.Disposable(() => sub.dispose()), this.changed);
+    if (inner.onDidChangeTreeData) {
+      this.subscriptions.push(
+        inner.onDidChangeTreeData((e) => {
+          if (this.engine.state.kind === 'connected') this.changed.fire(e as T | undefined);
+        }),
+      );
+    }
+  }
+
+  getTreeItem(element: T | EngineNotice): vscode.TreeItem | Thenable<vscode.TreeItem> {
+    return element instanceof EngineNotice ? element : this.inner.getTreeItem(element);
+  }
+
+  getChildren(element?: T | EngineNotice): vscode.ProviderResult<Array<T | EngineNotice>> {
+    if (element instanceof EngineNotice) return [];
+    if (this.engine.state.kind !== 'connected') return element === undefined ? engineNoticeItems(this.engine.state) : [];
+    return this.inner.getChildren(element);
+  }
+
+  getParent(element: T | EngineNotice): vscode.ProviderResult<T | EngineNotice> {
+    if (element instanceof EngineNotice) return undefined;
+    return this.inner.getParent?.(element);
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, element: T | EngineNotice, token: vscode.CancellationToken): vscode.ProviderResult<vscode.TreeItem> {
+    if (element instanceof EngineNotice || !this.inner.resolveTreeItem) return item;
+    return this.inner.resolveTreeItem(item, element, token);
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions.splice(0)) d.dispose();
+  }
+}
+
+/**
+ * Create a tree view whose content depends on the engine: the provider is wrapped in
+ * {@link EngineGatedProvider} and the view's message follows the engine state. Everything is
+ * pushed onto `subscriptions`.
+ *
+ * @example
+ *   const view = createEngineAwareTreeView('containerLineage.images', new ImagesProvider(services), services.engine,
+ *     services.context.subscriptions, { showCollapseAll: true });
+ */
+export function createEngineAwareTreeView<T>(
+  viewId: string,
+  provider: vscode.TreeDataProvider<T>,
+  engine: EngineConnection,
+  subscriptions: vscode.Disposable[],
+  options: Omit<vscode.TreeViewOptions<T | EngineNotice>, 'treeDataProvider'> = {},
+): vscode.TreeView<T | EngineNotice> {
+  const gated = new EngineGatedProvider(provider, engine);
+  const view = vscode.window.createTreeView<T | EngineNotice>(viewId, { ...options, treeDataProvider: gated });
+  subscriptions.push(gated, view, attachEngineMessage(view as vscode.TreeView<unknown>, engine));
+  return view;
+}
