@@ -1,0 +1,198 @@
+/**
+ * Engine side of the lineage: lists images and containers, inspects each image once (cache keyed
+ * by image ID, kept as long as the image is listed: IDs are content-addressed, so an inspect
+ * result never changes), fetches history only where the model needs it (also cached by ID), and
+ * performs image operations (tag, remove, prune, history). No `vscode` import: the CLI reuses it.
+ *
+ * Cost of one refresh: 1 image list + 1 inspect per image ID not seen before (+ 1 history call
+ * for a new image that shares its layer chain with another image or has no local base);
+ * container refreshes cost 1 container list.
+ */
+import type Docker from 'dockerode';
+import {
+  containerFromSummary,
+  historyFromEngine,
+  imagesNeedingHistory,
+  type ContainerRecord,
+  type EngineHistoryEntry,
+  type HistoryEntry,
+  type ImageRecord,
+} from '../core/lineage';
+import { runBounded } from '../core/schedule';
+
+/** Immutable part of an image (everything but tags/digests, which `docker tag` changes). */
+interface CachedImage {
+  parent: string;
+  layers: string[];
+  labels: Record<string, string>;
+  created: number;
+  size: number;
+}
+
+/** Parallel inspects per refresh (keeps the engine responsive on a 2-core machine). */
+const INSPECT_CONCURRENCY = 6;
+
+/**
+ * Image list + inspect/history cache. One instance per engine connection; call {@link clear}
+ * when the engine changes (another engine has other images under the same IDs only by chance,
+ * but its tags differ and nothing is cached across engines on purpose).
+ */
+export class ImageCatalog {
+  private readonly inspected = new Map<string, CachedImage>();
+  private readonly histories = new Map<string, HistoryEntry[]>();
+
+  /** Number of cached inspect results (for tests and benches). */
+  get cachedInspects(): number {
+    return this.inspected.size;
+  }
+
+  /** Forget everything (engine changed). */
+  clear(): void {
+    this.inspected.clear();
+    this.histories.clear();
+  }
+
+  /**
+   * List images (`GET /images/json`, tagged and dangling, no intermediates) and return them as
+   * {@link ImageRecord}s with layers and, where {@link imagesNeedingHistory} asks, history.
+   * Images that disappear between the list and their inspect (removed meanwhile) are skipped.
+   * @throws the engine error of the list call (connection lost…).
+   */
+  async listImages(docker: Docker): Promise<ImageRecord[]> {
+    const list = await docker.listImages();
+    const listed = new Set(list.map((i) => i.Id));
+    for (const id of this.inspected.keys()) if (!listed.has(id)) this.inspected.delete(id);
+    for (const id of this.histories.keys()) if (!listed.has(id)) this.histories.delete(id);
+
+    const missing = list.filter((i) => !this.inspected.has(i.Id));
+    await runBounded(missing.length, INSPECT_CONCURRENCY, async (k) => {
+      const id = missing[k].Id;
+      try {
+        const inspect = await docker.getImage(id).inspect();
+        this.inspected.set(id, {
+          parent: inspect.Parent ?? '',
+          layers: inspect.RootFS?.Layers ?? [],
+          labels: inspect.Config?.Labels ?? {},
+          created: Date.parse(inspect.Created),
+          size: inspect.Size ?? 0,
+        });
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      }
+    });
+
+    const records: ImageRecord[] = [];
+    for (const i of list) {
+      const c = this.inspected.get(i.Id);
+      if (!c) continue;
+      records.push({
+        id: i.Id,
+        repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+        repoDigests: (i.RepoDigests ?? []).filter((d) => d !== '<none>@<none>'),
+        parent: c.parent,
+        layers: c.layers,
+        labels: c.labels,
+        created: c.created,
+        size: c.size,
+        history: this.histories.get(i.Id),
+      });
+    }
+
+    const need = imagesNeedingHistory(records).values();
+    const wanted = [...need].filter((id) => !this.histories.has(id));
+    await runBounded(wanted.length, INSPECT_CONCURRENCY, async (k) => {
+      try {
+        const h = (await docker.getImage(wanted[k]).history()) as EngineHistoryEntry[];
+        this.histories.set(wanted[k], historyFromEngine(h));
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      }
+    });
+    for (const r of records) if (!r.history) r.history = this.histories.get(r.id);
+    return records;
+  }
+
+  /**
+   * History of one image, oldest first (cached by ID).
+   * @throws engine errors (404 when the image is gone).
+   */
+  async history(docker: Docker, id: string): Promise<HistoryEntry[]> {
+    let h = this.histories.get(id);
+    if (!h) {
+      h = historyFromEngine((await docker.getImage(id).history()) as EngineHistoryEntry[]);
+      this.histories.set(id, h);
+    }
+    return h;
+  }
+}
+
+/** All containers (`GET /containers/json?all=1`), normalised. One call. */
+export async function listContainers(docker: Docker): Promise<ContainerRecord[]> {
+  return (await docker.listContainers({ all: true })).map(containerFromSummary);
+}
+
+/** Raw inspect JSON of an image (for the read-only inspect document). */
+export async function inspectImage(docker: Docker, id: string): Promise<unknown> {
+  return docker.getImage(id).inspect();
+}
+
+/** A 409 from the engine on image removal, with the engine's own message. */
+export class ImageConflictError extends Error {
+  readonly statusCode = 409;
+  constructor(
+    readonly imageId: string,
+    readonly engineMessage: string,
+  ) {
+    super(engineMessage);
+    this.name = 'ImageConflictError';
+  }
+  /** True when the engine refused because several repositories reference the image. */
+  get multipleReferences(): boolean {
+    return /referenced in multiple repositories/i.test(this.engineMessage);
+  }
+}
+
+function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; reason?: string; message?: string };
+  return e?.json?.message ?? e?.message ?? String(err);
+}
+
+/**
+ * Remove an image by ID or reference (`DELETE /images/{name}`), without force unless asked.
+ * Removing by a tag of a multi-tag image only untags it (engine behaviour).
+ * @throws ImageConflictError on 409 (dependent child images, containers, several tags);
+ *         other engine errors unchanged.
+ */
+export async function removeImage(docker: Docker, nameOrId: string, force = false): Promise<void> {
+  try {
+    await docker.getImage(nameOrId).remove({ force, noprune: false });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 409) throw new ImageConflictError(nameOrId, engineMessage(err));
+    throw err;
+  }
+}
+
+/**
+ * Add a tag to an image (`POST /images/{id}/tag`). `reference` is `repo[:tag]` (tag defaults to
+ * `latest`); validate it before calling (see core/reference).
+ */
+export async function tagImage(docker: Docker, id: string, reference: string): Promise<void> {
+  const slash = reference.lastIndexOf('/');
+  const colon = reference.lastIndexOf(':');
+  const hasTag = colon > slash;
+  await docker.getImage(id).tag({ repo: hasTag ? reference.slice(0, colon) : reference, tag: hasTag ? reference.slice(colon + 1) : 'latest' });
+}
+
+/**
+ * Prune dangling images (`POST /images/prune` with `dangling=true`), optionally restricted by a
+ * label filter (`key=value`). Returns the deleted IDs and reclaimed bytes.
+ */
+export async function pruneDanglingImages(docker: Docker, label?: string): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+  const filters: Record<string, string[]> = { dangling: ['true'] };
+  if (label) filters.label = [label];
+  const r = (await docker.pruneImages({ filters })) as { ImagesDeleted?: Array<{ Deleted?: string; Untagged?: string }> | null; SpaceReclaimed?: number };
+  return {
+    deleted: (r.ImagesDeleted ?? []).map((d) => d.Deleted ?? '').filter(Boolean),
+    spaceReclaimed: r.SpaceReclaimed ?? 0,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * Keeps a current snapshot of images and containers for the lineage views and the commands,
+ * refreshed by engine events only (no polling), and only while someone is watching.
+ *
+ *  - `setActive(true)` (a view became visible): full refresh, then the event stream opens.
+ *  - an image event → debounced image refresh (1 list + inspects of new IDs only);
+ *    a container event → debounced container refresh (1 list). Both kinds in one burst → both.
+ *  - `setActive(false)`: the stream closes; nothing is fetched until active again (then a full
+ *    refresh, since events were not followed meanwhile).
+ *  - engine disconnected: snapshot cleared (`error` set), stream stopped; on reconnect, full
+ *    refresh and a new stream (the inspect cache is cleared: it may be a different engine).
+ * No `vscode` import.
+ */
+import type Docker from 'dockerode';
+import { EventEmitter } from 'node:events';
+import type { ContainerRecord, ImageRecord } from '../core/lineage';
+import type { EngineConnection } from './connection';
+import { EngineEventStream, type EngineEvent } from './events';
+import { ImageCatalog, listContainers } from './images';
+
+/** What the views render. */
+export interface LineageSnapshot {
+  images: ImageRecord[];
+  containers: ContainerRecord[];
+  /** Increases with every change, so consumers can tell snapshots apart. */
+  version: number;
+}
+
+export interface LineageSourceOptions {
+  /** Coalescing window for bursts of events (a build tags, a run creates+starts), ms. Default 200. */
+  debounceMs?: number;
+  /** Event stream reconnect backoff start, ms. */
+  initialBackoffMs?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+type Kind = 'images' | 'containers';
+
+export class LineageSource {
+  readonly catalog = new ImageCatalog();
+  readonly events: EngineEventStream;
+  private readonly emitter = new EventEmitter();
+  private current: LineageSnapshot | undefined;
+  private activeCount = 0;
+  private pending = new Set<Kind>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private version = 0;
+  private lastError: unknown;
+  private readonly subscriptions: Array<{ dispose(): void }> = [];
+  private engineKey: string | undefined;
+
+  constructor(
+    private readonly engine: EngineConnection,
+    private readonly options: LineageSourceOptions = {},
+  ) {
+    this.events = new EngineEventStream({
+      docker: () => this.engine.docker(),
+      initialBackoffMs: options.initialBackoffMs,
+      log: (level, message) => options.log?.(level, message),
+    });
+    this.subscriptions.push(
+      this.events.onEvent((e) => this.onEngineEvent(e)),
+      // (Re)opened stream: events may have been missed, so refresh everything.
+      this.events.onConnected(() => {
+        if (this.current) this.schedule(['images', 'containers']);
+      }),
+      engine.onDidChangeState((state) => {
+        if (state.kind === 'connected') {
+          const key = `${state.endpoint} ${state.info.version}`;
+          if (key !== this.engineKey) this.catalog.clear();
+          this.engineKey = key;
+          if (this.isActive) {
+            this.events.start();
+            this.schedule(['images', 'containers'], 0);
+          }
+        } else {
+          this.events.stop();
+          this.current = undefined;
+          this.emitter.emit('change');
+        }
+      }),
+    );
+  }
+
+  /** The latest snapshot, undefined before the first load or while disconnected. */
+  get snapshot(): LineageSnapshot | undefined {
+    return this.current;
+  }
+
+  /** The error of the last failed refresh (cleared by a successful one). */
+  get error(): unknown {
+    return this.lastError;
+  }
+
+  get isActive(): boolean {
+    return this.activeCount > 0;
+  }
+
+  /** Called after every snapshot change (and on disconnect). */
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.emitter.on('change', listener);
+    return { dispose: () => this.emitter.off('change', listener) };
+  }
+
+  /**
+   * Reference-counted activity: each visible view holds one. Returns a disposable that releases it.
+   * First holder → full refresh + event stream; last release → stream closed, no fetching.
+   */
+  acquire(): { dispose(): void } {
+    let released = false;
+    this.activeCount++;
+    if (this.activeCount === 1) this.activate();
+    return {
+      dispose: () => {
+        if (released) return;
+        released = true;
+        this.activeCount--;
+        if (this.activeCount === 0) this.deactivate();
+      },
+    };
+  }
+
+  /**
+   * Refresh now (command "Refresh", or after an operation), bypassing the debounce.
+   * Resolves when the snapshot is updated. Does nothing when the engine is not connected.
+   */
+  async refresh(kinds: Kind[] = ['images', 'containers']): Promise<void> {
+    for (const k of kinds) this.pending.add(k);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /**
+   * Make sure a snapshot exists (loading once if needed), for commands run while the views are
+   * hidden. Returns undefined when the engine is not connected.
+   */
+  async ensureSnapshot(): Promise<LineageSnapshot | undefined> {
+    if (!this.current || !this.isActive) await this.refresh();
+    return this.current;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.events.dispose();
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.removeAllListeners();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private activate(): void {
+    if (this.engine.state.kind !== 'connected') return;
+    this.events.start();
+    this.schedule(['images', 'containers'], 0);
+  }
+
+  private deactivate(): void {
+    this.events.stop();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+
+  private onEngineEvent(e: EngineEvent): void {
+    if (e.Type === 'image') this.schedule(['images']);
+    else if (e.Type === 'container') {
+      // Commit creates an image; destroy can free a dangling image: containers only otherwise.
+      this.schedule(e.Action === 'commit' ? ['images', 'containers'] : ['containers']);
+    }
+  }
+
+  private schedule(kinds: Kind[], delayMs = this.options.debounceMs ?? 200): void {
+    for (const k of kinds) this.pending.add(k);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private async flush(): Promise<void> {
+    // One refresh at a time; what arrives meanwhile runs right after.
+    while (this.running) await this.running;
+    if (this.pending.size === 0) return;
+    const kinds = new Set(this.pending);
+    this.pending.clear();
+    this.running = this.load(kinds).finally(() => (this.running = undefined));
+    await this.running;
+    if (this.pending.size > 0 && !this.timer) await this.flush();
+  }
+
+  private async load(kinds: Set<Kind>): Promise<void> {
+    let docker: Docker;
+    try {
+      docker = this.engine.docker();
+    } catch (err) {
+      this.lastError = err;
+      return;
+    }
+    // Without a snapshot, both halves are needed whatever was asked.
+    const both = !this.current;
+    try {
+      const [images, containers] = await Promise.all([
+        both || kinds.has('images') ? this.catalog.listImages(docker) : Promise.resolve(this.current!.images),
+        both || kinds.has('containers') ? listContainers(docker) : Promise.resolve(this.current!.containers),
+      ]);
+      this.lastError = undefined;
+      this.current = { images, containers, version: ++this.version };
+      this.emitter.emit('change');
+    } catch (err) {
+      this.lastError = err;
+      this.options.log?.('warn', `lineage refresh failed: ${(err as Error).message}`);
+      this.engine.reportError(err);
+    }
+  }
+}
