@@ -5,6 +5,8 @@
 async function main(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
+    case 'overhead':
+      return (await import('./cli/overhead')).run(argv.slice(1));
     default:
       process.stderr.write(`usage: container-lineage <command> [options]\n`);
       return cmd === undefined || cmd === '--help' ? 0 : 2;

@@ -7,9 +7,16 @@
  */
 import type { OverheadReport } from './experiment';
 
-function num(x: number, digits = 1): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
+/**
+ * Format a number: `digits` decimals from 1 up; below 1 three significant digits (so a 0.0312 ms
+ * round trip does not print as 0.03).
+ */
+export function formatNumber(x: number, digits = 1): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  if (Math.abs(x) < 1 && x !== 0) return x.toPrecision(3);
+  return x.toFixed(digits);
 }
+const num = formatNumber;
 
 /**
  * Escape a string for Markdown text and table cells: HTML-significant characters become

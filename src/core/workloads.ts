@@ -31,8 +31,12 @@ export interface VariantSpec {
   tmpfs?: boolean;
   /** Mount an anonymous volume at `workDir` (removed with the container). */
   volume?: boolean;
-  /** Network of the container: default bridge with a published port (NAT), or the host network. */
-  network?: 'bridge' | 'host';
+  /**
+   * How the net workload reaches the container: `bridge` = port published on 127.0.0.1 (the
+   * engine's NAT / userland proxy path), `bridge-ip` = the container's bridge IP directly (no NAT),
+   * `host` = host network namespace.
+   */
+  network?: 'bridge' | 'bridge-ip' | 'host';
 }
 
 /** How a repetition's value is obtained. */
@@ -41,7 +45,7 @@ export type Measure =
   | 'self-timed'
   /** the client-observed time from spawn / exec start to exit (custom commands). */
   | 'wall'
-  /** mean request/response round trip of K HTTP requests from this process to a busybox httpd. */
+  /** mean request/response round trip over one TCP connection to a busybox echo server (TCP_RR). */
   | 'request-latency';
 
 export interface WorkloadSpec {
@@ -63,17 +67,17 @@ export interface WorkloadSizes {
   memoryMiB: number;
   /** Small files created, read back and removed for io. */
   ioFiles: number;
-  /** HTTP requests per repetition for net. */
+  /** Request/response round trips per repetition for net. */
   netRequests: number;
 }
 
-export const DEFAULT_SIZES: WorkloadSizes = { cpuIterations: 1_000_000, memoryMiB: 512, ioFiles: 300, netRequests: 20 };
+export const DEFAULT_SIZES: WorkloadSizes = { cpuIterations: 1_000_000, memoryMiB: 512, ioFiles: 300, netRequests: 200 };
 
 /** Container path used by the io workload (writable layer unless a tmpfs/volume is mounted there). */
 export const IO_DIR_LAYER = '/cl-overhead-io';
 export const IO_DIR_TMPFS = '/cl-overhead-tmpfs';
 export const IO_DIR_VOLUME = '/cl-overhead-volume';
-/** Port busybox httpd listens on inside a bridge-networked container. */
+/** Port the busybox echo server listens on inside a bridge-networked container. */
 export const NET_CONTAINER_PORT = 8080;
 
 /**
@@ -126,11 +130,12 @@ export function builtinWorkload(id: WorkloadId, sizes: WorkloadSizes = DEFAULT_S
       return {
         id,
         title: 'Loopback request/response',
-        description: `${sizes.netRequests} sequential HTTP GETs (new connection each) from this process to busybox httpd; value = mean round trip (ms)`,
+        description: `${sizes.netRequests} request/response round trips of 32 bytes over one TCP connection from this process to a busybox echo server (nc -e cat), like netperf TCP_RR; value = median round trip (ms)`,
         measure: 'request-latency',
         variants: [
           { id: 'host', label: 'host', side: 'host' },
           { id: 'container-bridge', label: 'container (bridge, NAT port)', side: 'container', network: 'bridge' },
+          { id: 'container-bridge-ip', label: 'container (bridge IP, no NAT)', side: 'container', network: 'bridge-ip' },
           { id: 'container-hostnet', label: 'container (host network)', side: 'container', network: 'host' },
         ],
       };
