@@ -3,7 +3,7 @@ import { EngineConnection } from './engine/connection';
 import type { Services } from './services';
 import { registerEngineCommands } from './commands/engine';
 import { registerStatusBar } from './views/status';
-import { registerPlaceholderViews } from './views/placeholders';
+import { registerLineage } from './views/images';
 
 let services: Services | undefined;
 
@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   register('engine commands', registerEngineCommands);
   register('status bar', registerStatusBar);
   // Feature registrations (each feature adds one line here).
-  register('placeholder views', registerPlaceholderViews);
+  register('image lineage', registerLineage);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
