@@ -5,6 +5,8 @@
 async function main(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
+    case 'tree':
+      return (await import('./cli/tree')).run(argv.slice(1));
     case 'overhead':
       return (await import('./cli/overhead')).run(argv.slice(1));
     default:
