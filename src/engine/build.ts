@@ -194,8 +194,8 @@ export function clientWithoutTimeouts(docker: Docker): Docker {
   const m = Object.create(modem) as Record<string, unknown>;
   m.timeout = undefined;
   m.connectionTimeout = undefined;
-  const d = Object.create(docker) as Docker & { modem: unknown };
-  d.modem = m;
+  const d = Object.create(docker) as Docker;
+  (d as unknown as { modem: unknown }).modem = m;
   return d;
 }
 
