@@ -179,8 +179,9 @@ start_dockerd() {
       return 0
     fi
     echo "=== $(date -u +%FT%TZ) engine.sh starting dockerd ${args[*]:-}" >>"$DOCKERD_LOG"
-    # setsid + nohup: dockerd lives on in its own session after this script (and npm) exit.
-    setsid nohup dockerd "${args[@]}" </dev/null >>"$DOCKERD_LOG" 2>&1 &
+    # setsid + nohup: dockerd lives on in its own session after this script (and npm) exit;
+    # 9>&- keeps the lock file descriptor out of it (else it would hold the lock forever).
+    setsid nohup dockerd "${args[@]}" </dev/null >>"$DOCKERD_LOG" 2>&1 9>&- &
     pid=$!
   fi
   local waited=0
@@ -375,7 +376,9 @@ summary() {
 # Several sessions may run this at once (tests in parallel): one at a time.
 mkdir -p "$CACHE_DIR"
 exec 9>"$CACHE_DIR/engine.lock"
-if command -v flock >/dev/null 2>&1; then flock 9; fi
+if command -v flock >/dev/null 2>&1 && ! flock -w 600 9; then
+  die "another engine.sh holds $CACHE_DIR/engine.lock for 10 minutes; is it stuck? (fuser $CACHE_DIR/engine.lock)"
+fi
 
 ensure_engine
 command -v docker >/dev/null 2>&1 || apt_install docker.io
