@@ -1,0 +1,71 @@
+/**
+ * Foundation: the extension activates in a real extension host, contributes its views, and
+ * connects to the real engine. (The status bar text is checked through the UI by
+ * scripts/test-vscode.mjs, since VS Code has no API to read another extension's status bar item.)
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Services } from '../../../src/services';
+
+const EXTENSION_ID = 'container-lineage.container-lineage';
+
+/** Polls `predicate` every 100 ms until it returns a value other than undefined, or throws after `timeoutMs`. */
+async function waitFor<T>(what: string, timeoutMs: number, predicate: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = predicate();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function services(): Promise<Services> {
+  const ext = vscode.extensions.getExtension<{ services: Services }>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed in this extension host`);
+  const api = await ext.activate();
+  return api.services;
+}
+
+describe('Foundation', () => {
+  it('activates and returns { services } with a log and an engine connection', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed`);
+    const api = (await ext.activate()) as { services?: Services };
+    assert.ok(ext.isActive, 'extension is not active after activate()');
+    assert.ok(api?.services, 'activate() did not return { services }');
+    assert.equal(typeof api.services.engine.connect, 'function');
+    assert.equal(typeof api.services.log.info, 'function');
+    assert.equal(api.services.context.extension.id, EXTENSION_ID);
+  });
+
+  it('contributes the Container Lineage view container with the Images and Containers views', () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: { viewsContainers: { activitybar: { id: string }[] }; views: Record<string, { id: string; name: string }[]> };
+    };
+    assert.ok(pkg.contributes.viewsContainers.activitybar.some((c) => c.id === 'containerLineage'));
+    assert.deepEqual(
+      pkg.contributes.views.containerLineage.map((v) => v.id),
+      ['containerLineage.images', 'containerLineage.containers'],
+    );
+  });
+
+  it('opens the view container and focuses both views', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.containerLineage');
+    await vscode.commands.executeCommand('containerLineage.images.focus');
+    await vscode.commands.executeCommand('containerLineage.containers.focus');
+  });
+
+  it('connects to the real engine (state becomes connected with name, version and API version)', async () => {
+    const { engine } = await services();
+    const state = await waitFor('the engine connection to be connected', 30_000, () =>
+      engine.state.kind === 'connected' ? engine.state : undefined,
+    );
+    assert.match(state.info.version, /^\d+\.\d+/, `unexpected engine version ${JSON.stringify(state.info.version)}`);
+    assert.match(state.info.apiVersion, /^\d+\.\d+$/, `unexpected API version ${JSON.stringify(state.info.apiVersion)}`);
+    assert.ok(state.info.name.length > 0, 'engine name is empty');
+    // The client really talks to the engine: a ping answers OK.
+    const ping = await engine.docker().ping();
+    assert.equal(String(ping), 'OK');
+  });
+});
