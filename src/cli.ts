@@ -5,6 +5,8 @@
 async function main(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
+    case 'engine':
+      return (await import('./cli/engine')).run(argv.slice(1));
     case 'tree':
       return (await import('./cli/tree')).run(argv.slice(1));
     case 'overhead':

@@ -409,6 +409,7 @@ function describeError(err: unknown, endpoint: EngineEndpoint | undefined, timeo
     case 'ECONNRESET':
       return `the connection was reset (is ${where} a Docker engine${endpoint?.kind === 'tcp' && !endpoint.tls ? ' without TLS' : ''}?)`;
   }
+  if (e?.statusCode === 404) return `something answered at ${where}, but not a Docker API (HTTP 404 on /_ping)`;
   if (typeof e?.statusCode === 'number') return `the engine answered HTTP ${e.statusCode}: ${String(e.message ?? '').trim()}`;
   const msg = e?.message ?? String(err);
   if (/certificate|self.signed|SSL|TLS/i.test(msg)) return `TLS failed: ${msg}`;
