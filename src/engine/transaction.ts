@@ -299,7 +299,8 @@ export class TransactionRunner {
    * @param options.labels extra labels for every container this runner (and pools/shells using it) creates.
    */
   constructor(
-    private readonly docker: Docker,
+    /** The engine client this runner (and pools/shells built on it) uses. */
+    readonly docker: Docker,
     options: { owner?: OwnerIdentity; labels?: Record<string, string> } = {},
   ) {
     this.owner = options.owner ?? currentOwner();

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import type Docker from 'dockerode';
+import type { EngineConnection } from '../../src/engine/connection';
+import { TransactionRunner } from '../../src/engine/transaction';
+import { WarmPool } from '../../src/engine/pool';
+import { LABEL_POOL } from '../../src/core/labels';
+import { runBounded } from '../../src/core/schedule';
+import { connectEngine, containersOfSession, IMAGE, removeByTestLabel, suffix } from './helpers-throwaway';
+
+describe('warm pool (real engine)', function () {
+  const suite = `pool-${suffix()}`;
+  let engine: EngineConnection;
+  let docker: Docker;
+  let runner: TransactionRunner;
+
+  before(async () => {
+    ({ engine, docker } = await connectEngine());
+    runner = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
+  });
+  after(async () => {
+    await runner?.dispose();
+    if (docker) await removeByTestLabel(docker, suite);
+    engine?.dispose();
+  });
+
+  it('keeps K started containers labelled as pooled, each serves exactly one transaction, drained after', async () => {
+    const pool = new WarmPool(runner, { image: IMAGE, size: 3 });
+    await pool.ready();
+    const idle = await docker.listContainers({ filters: { label: [`${LABEL_POOL}=${IMAGE}`, `io.container-lineage.test=${suite}`] } });
+    assert.equal(idle.length, 3);
+    assert.ok(idle.every((c) => c.State === 'running'));
+
+    const results = (await runBounded(8, 2, () => pool.run({ cmd: ['sh', '-c', 'echo out; echo err >&2; hostname; exit 4'] }))).results;
+    const hostnames = new Set<string>();
+    const ids = new Set<string>();
+    for (const r of results) {
+      assert.ok(r);
+      assert.equal(r.status, 'exited', r.error);
+      assert.equal(r.exitCode, 4);
+      assert.equal(r.mode, 'warm');
+      assert.equal(r.stderr, 'err\n');
+      const [out, host] = r.stdout.split('\n');
+      assert.equal(out, 'out');
+      hostnames.add(host);
+      ids.add(r.containerId);
+      assert.ok(r.timings.acquire >= 0 && r.timings.exec >= 0);
+      assert.ok(Number.isNaN(r.timings.create), 'create is background work, not the transaction’s');
+    }
+    assert.equal(ids.size, 8, 'eight transactions used eight different containers');
+    assert.equal(hostnames.size, 8);
+    await pool.settle();
+    for (const id of ids) {
+      await assert.rejects(docker.getContainer(id).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+    }
+    const stats = pool.refillStats();
+    assert.ok(stats.created >= 8);
+    assert.equal(stats.removeMs.length >= 8, true);
+    await pool.drain();
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+    await assert.rejects(pool.run({ cmd: ['true'] }).then((r) => (r.status === 'failed' ? Promise.reject(new Error(r.error)) : r)), /drained/);
+  });
+
+  it('a pooled transaction past its timeout is killed and its container removed', async () => {
+    const pool = new WarmPool(runner, { image: IMAGE, size: 1 });
+    const r = await pool.run({ cmd: ['sleep', '30'], timeoutMs: 1000 });
+    assert.equal(r.status, 'timeout');
+    await pool.drain();
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+  });
+
+  it('cancelling a pooled transaction removes its container', async () => {
+    const pool = new WarmPool(runner, { image: IMAGE, size: 1 });
+    await pool.ready();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 500);
+    const r = await pool.run({ cmd: ['sleep', '30'], signal: ac.signal });
+    assert.equal(r.status, 'cancelled');
+    await pool.drain();
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+  });
+
+  it('runner.dispose() removes idle pool containers too', async () => {
+    const own = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
+    const pool = new WarmPool(own, { image: IMAGE, size: 2 });
+    await pool.ready();
+    assert.equal((await containersOfSession(docker, own.owner.sessionId)).length, 2);
+    await own.dispose();
+    assert.deepEqual(await containersOfSession(docker, own.owner.sessionId), []);
+    await pool.drain();
+  });
+
+  it('a missing image fails the pool with a clear message', async () => {
+    const pool = new WarmPool(runner, { image: `container-lineage-missing-${suffix()}:x`, size: 1 });
+    await assert.rejects(pool.ready(), /build or pull it first/);
+    const r = await pool.run({ cmd: ['true'] });
+    assert.equal(r.status, 'failed');
+    await pool.drain();
+  });
+});
