@@ -143,6 +143,9 @@ else
   log "$DEBIAN_IMAGE absent: skipping samples/debian (bash scripts/engine.sh --debian adds it)"
 fi
 
+# Rebuilt samples leave their old images untagged: remove those (only sample-labelled, dangling ones).
+docker image prune -f --filter dangling=true --filter label=io.container-lineage.sample >/dev/null
+
 # --- check the lineage: each parent's layers are a prefix of its child's layers ---------------
 check_prefix() {
   local parent="$1" child="$2" pl cl
