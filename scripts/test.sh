@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# `npm test`: everything a fresh Debian machine needs, then all three test levels.
+#
+#   1. npm packages   `npm ci` when node_modules is missing or older than package-lock.json
+#   2. engine         bash scripts/engine.sh (installs/starts Debian's dockerd if none answers,
+#                     imports busybox:latest)
+#   3. samples        bash scripts/build-samples.sh (the lineage-sample/* image family)
+#   4. typecheck      npm run typecheck
+#   5. build          npm run build
+#   6. unit           mocha test/unit        (no engine, no VS Code)
+#   7. integration    mocha test/integration (the real engine)
+#   8. vscode         npm run test:vscode    (code-server's real extension host, chromium)
+#
+# Every level runs even when an earlier one failed (except the setup levels 1-3, without which
+# nothing else can run), its output shown as it happens. The last line is `N passed, N failed`:
+# tests summed over the three test levels, plus one failure for each failed non-test level.
+# Exit status 0 only when everything passed.
+#
+# Environment: CL_TEST_LEVELS=unit,integration,vscode (subset of test levels to run);
+# CONTAINER_LINEAGE_* as in scripts/engine.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+LEVELS="${CL_TEST_LEVELS:-unit,integration,vscode}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cl-test.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+PASSED=0
+FAILED=0
+REPORT=()   # one line per level for the table at the end
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+add_report() { REPORT+=("$(printf '  %-12s %s' "$1" "$2")"); }
+want() { [[ ",$LEVELS," == *",$1,"* ]]; }
+
+# step NAME CMD...: a non-test level; a failure counts as one failed.
+step() {
+  local name="$1"; shift
+  banner "$name: $*"
+  local start=$SECONDS rc=0
+  "$@" || rc=$?
+  if [ "$rc" = 0 ]; then
+    add_report "$name" "ok ($((SECONDS - start)) s)"
+  else
+    add_report "$name" "FAILED (exit $rc)"
+    FAILED=$((FAILED + 1))
+  fi
+  return "$rc"
+}
+
+# Sum the {"passed","failed"} lines a mocha run wrote; a run that exited non-zero without
+# reporting any failure (crash, load error) counts as one failure.
+mocha_level() {
+  local name="$1" config="$2"
+  banner "$name: mocha --config $config"
+  local file="$WORK/$name.json" start=$SECONDS rc=0
+  : >"$file"
+  CL_TEST_SUMMARY_FILE="$file" npx --no-install mocha --config "$config" \
+    --reporter "$ROOT/test/summary-reporter.cjs" || rc=$?
+  local p f
+  read -r p f < <(node -e '
+    let p = 0, f = 0;
+    for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n")) {
+      if (!l.trim()) continue; const c = JSON.parse(l); p += c.passed; f += c.failed;
+    }
+    console.log(p, f);' "$file")
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  add_report "$name" "$p passed, $f failed ($((SECONDS - start)) s)"
+}
+
+# ---- setup levels ----------------------------------------------------------------------------
+deps() {
+  if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] ||
+     [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  else
+    echo "node_modules is up to date with package-lock.json"
+  fi
+}
+setup_failed() {
+  echo
+  echo "npm test: setup level '$1' failed; no test level can run without it."
+  printf '%s\n' "${REPORT[@]}"
+  echo "$PASSED passed, $FAILED failed"
+  exit 1
+}
+
+step deps deps || setup_failed deps
+step engine bash scripts/engine.sh || setup_failed engine
+step samples bash scripts/build-samples.sh || setup_failed samples
+
+# ---- checks and test levels --------------------------------------------------------------------
+step typecheck npm run --silent typecheck || true
+BUILD_OK=1
+step build npm run --silent build || BUILD_OK=0
+
+want unit && mocha_level unit test/unit/.mocharc.json
+want integration && mocha_level integration test/integration/.mocharc.json
+
+if want vscode; then
+  if [ ! -f scripts/test-vscode.mjs ]; then
+    banner "vscode: SKIPPED"
+    echo "scripts/test-vscode.mjs does not exist yet: the VS Code level is skipped."
+    add_report vscode "SKIPPED (scripts/test-vscode.mjs missing)"
+  elif [ "$BUILD_OK" = 0 ]; then
+    banner "vscode: not run (the build failed)"
+    add_report vscode "FAILED (not run: build failed)"
+    FAILED=$((FAILED + 1))
+  else
+    banner "vscode: npm run test:vscode"
+    start=$SECONDS
+    rc=0
+    npm run --silent test:vscode 2>&1 | tee "$WORK/vscode.out" || rc=${PIPESTATUS[0]}
+    # test-vscode.mjs ends with its own `N passed, N failed` line.
+    counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/vscode.out" | tail -n 1 || true)"
+    p=0; f=0
+    if [ -n "$counts" ]; then
+      p="${counts%% passed*}"
+      f="${counts#*passed, }"; f="${f%% failed}"
+    fi
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+    add_report vscode "$p passed, $f failed ($((SECONDS - start)) s)"
+  fi
+fi
+
+banner summary
+printf '%s\n' "${REPORT[@]}"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
