@@ -4,6 +4,7 @@ import type { Services } from './services';
 import { registerEngineCommands } from './commands/engine';
 import { registerStatusBar } from './views/status';
 import { registerLineage } from './views/images';
+import { registerBuildFeature } from './commands/buildFeature';
 
 let services: Services | undefined;
 
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   register('status bar', registerStatusBar);
   // Feature registrations (each feature adds one line here).
   register('image lineage', registerLineage);
+  register('build child images', registerBuildFeature);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
