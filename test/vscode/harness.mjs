@@ -137,7 +137,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * until /healthz answers. `env` is added to the process environment (the extension host inherits it).
  * @returns {Promise<{ url: string, port: number, logFile: string, pid: number, exited: () => boolean, stop: () => Promise<void> }>}
  */
-export async function startCodeServer(cs, { userDataDir, extensionsDir, folder, port, env = {}, logFile }) {
+export async function startCodeServer(cs, { userDataDir, extensionsDir, folder, port, env = {}, logFile, extraArgs = [] }) {
   port = port ?? (await freePort());
   logFile = logFile ?? path.join(userDataDir, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
@@ -151,6 +151,7 @@ export async function startCodeServer(cs, { userDataDir, extensionsDir, folder, 
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
+    ...extraArgs,
   ];
   const childEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
