@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import {
   bestTag,
   layerRows,
+  describeRemovalBlockers as describeBlockers,
   removalPlan,
   shortId,
   walk,
@@ -65,23 +66,6 @@ async function currentForest(ui: LineageUi): Promise<LineageForest | undefined> 
 function errorText(err: unknown): string {
   const e = err as { json?: { message?: string }; message?: string };
   return e?.json?.message ?? e?.message ?? String(err);
-}
-
-/** Describe what blocks removing `plan.target`: children (by tag) and containers (by name/state). */
-export function describeBlockers(plan: RemovalPlan): string {
-  const parts: string[] = [];
-  const kids = plan.descendants;
-  if (kids.length) {
-    const direct = plan.target.children.map((c) => bestTag(c.image));
-    const more = kids.length - direct.length;
-    parts.push(`${kids.length} child image${kids.length === 1 ? '' : 's'} built on it: ${direct.join(', ')}${more > 0 ? ` (and ${more} more below them)` : ''}`);
-  }
-  if (plan.containers.length) {
-    parts.push(
-      `${plan.containers.length} container${plan.containers.length === 1 ? '' : 's'}: ${plan.containers.map((c) => `${c.names[0] ?? shortId(c.id)} (${c.state})`).join(', ')}`,
-    );
-  }
-  return parts.join('; ');
 }
 
 /** Ask once (modal) and remove the subtree: containers, then images deepest first. */

@@ -660,6 +660,26 @@ export function removalPlan(target: LineageNode): RemovalPlan {
   return { target, descendants, containers, images: [...descendants, target] };
 }
 
+/**
+ * Describe what blocks removing `plan.target`, e.g. "3 child images built on it: a:1, b:2 (and 1 more
+ * below them); 1 container: web (exited)". Empty string when nothing blocks it.
+ */
+export function describeRemovalBlockers(plan: RemovalPlan): string {
+  const parts: string[] = [];
+  const kids = plan.descendants;
+  if (kids.length) {
+    const direct = plan.target.children.map((c) => bestTag(c.image));
+    const more = kids.length - direct.length;
+    parts.push(`${kids.length} child image${kids.length === 1 ? '' : 's'} built on it: ${direct.join(', ')}${more > 0 ? ` (and ${more} more below them)` : ''}`);
+  }
+  if (plan.containers.length) {
+    parts.push(
+      `${plan.containers.length} container${plan.containers.length === 1 ? '' : 's'}: ${plan.containers.map((c) => `${c.names[0] ?? shortId(c.id)} (${c.state})`).join(', ')}`,
+    );
+  }
+  return parts.join('; ');
+}
+
 /** Container states, in the order the Containers view groups them. */
 export const CONTAINER_STATES = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'] as const;
 
