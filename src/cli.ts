@@ -11,6 +11,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/tree')).run(argv.slice(1));
     case 'overhead':
       return (await import('./cli/overhead')).run(argv.slice(1));
+    case 'stages':
+      return (await import('./cli/stages')).run(argv.slice(1));
     default:
       process.stderr.write(`usage: container-lineage <command> [options]\n`);
       return cmd === undefined || cmd === '--help' ? 0 : 2;
