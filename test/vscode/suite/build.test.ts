@@ -1,0 +1,164 @@
+/**
+ * Build child images inside a real VS Code against the real engine: code lenses over FROM lines
+ * of the sample Dockerfiles, the "Build child image" lens builds an unsaved buffer and the new
+ * image appears under its parent in the Images view, and a failing build puts an error
+ * diagnostic on the failing instruction (cleared by the next successful build).
+ * Everything built carries the label io.container-lineage.test=build and is removed after.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Services } from '../../../src/services';
+
+const EXTENSION_ID = 'container-lineage.container-lineage';
+const BUILD = 'containerLineage.buildImage';
+const LABELS = { 'io.container-lineage.test': 'build' };
+const suffix = Math.random().toString(16).slice(2, 10);
+
+interface Rendered {
+  label: string;
+  children: Rendered[];
+}
+
+async function services(): Promise<Services> {
+  const ext = vscode.extensions.getExtension<{ services: Services }>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed`);
+  return (await ext.activate()).services;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function samplesFolder(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'no workspace folder open (the samples folder should be)');
+  return f.uri.fsPath;
+}
+
+async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+}
+
+function titles(ls: vscode.CodeLens[], line: number): string[] {
+  return ls.filter((l) => l.range.start.line === line).map((l) => l.command?.title ?? '');
+}
+
+function findPath(items: Rendered[], label: string, trail: string[] = []): string[] | undefined {
+  for (const i of items) {
+    if (i.label === label) return [...trail, i.label];
+    const sub = findPath(i.children, label, [...trail, i.label]);
+    if (sub) return sub;
+  }
+  return undefined;
+}
+
+describe('Build child images (lenses, build command, diagnostics)', function () {
+  this.timeout(180_000);
+  const tags: string[] = [];
+
+  before(async () => {
+    const s = await services();
+    await waitFor('engine connected', 60_000, () => (s.engine.state.kind === 'connected' ? true : undefined));
+    // RUN steps without network: hermetic, and independent of the engine's bridge.
+    await vscode.workspace.getConfiguration('containerLineage').update('build.network', 'none', vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('containerLineage').update('build.network', undefined, vscode.ConfigurationTarget.Global);
+    const docker = (await services()).engine.docker();
+    for (const t of tags) await docker.getImage(t).remove().catch(() => undefined);
+    // close what the suite opened without save prompts (untitled buffers are dirty)
+    for (let i = 0; i < 10 && vscode.window.activeTextEditor; i++) {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
+  it('shows lenses on every FROM line of the multi-stage sample: base status, in-file link, build', async () => {
+    const uri = vscode.Uri.file(path.join(samplesFolder(), 'multistage', 'Dockerfile'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const fromLines = doc.getText().split(/\r?\n/).flatMap((l, i) => (/^FROM\s/i.test(l) ? [i] : []));
+    assert.equal(fromLines.length, 3);
+    const ls = await waitFor('code lenses', 30_000, async () => {
+      const got = await lenses(uri);
+      return fromLines.every((l) => titles(got, l).length > 0) ? got : undefined;
+    });
+    const [build, check, runtime] = fromLines as [number, number, number];
+    assert.ok(titles(ls, build).some((t) => /busybox:latest · present · \d+ child image/.test(t)), titles(ls, build).join(' | '));
+    assert.ok(titles(ls, build).includes('Show in tree'));
+    assert.ok(titles(ls, check).some((t) => /from stage build \(line \d+\)/.test(t)), titles(ls, check).join(' | '));
+    assert.ok(titles(ls, runtime).some((t) => /Build child image$/.test(t)), titles(ls, runtime).join(' | '));
+    assert.ok(titles(ls, build).some((t) => /Build child image \(stage build\)/.test(t)));
+  });
+
+  it('lenses follow unsaved edits: an unresolved ARG base says so', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: 'FROM busybox:latest\n' });
+    await vscode.window.showTextDocument(doc);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, new vscode.Position(1, 0), 'ARG LATE=busybox\nFROM $LATE\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const ls = await waitFor('lenses on line 2', 30_000, async () => {
+      const got = await lenses(doc.uri);
+      return titles(got, 2).length > 0 ? got : undefined;
+    });
+    assert.ok(titles(ls, 2).some((t) => /base unresolved/.test(t)), titles(ls, 2).join(' | '));
+    assert.ok(!titles(ls, 2).some((t) => /Build child image/.test(t)), 'no build lens on an unresolved base');
+  });
+
+  it('"Build child image" builds the unsaved buffer; the child appears under busybox:latest in the Images view', async () => {
+    const tag = `cl-vscode-build-${suffix}:child`;
+    tags.push(tag);
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'dockerfile',
+      content: `FROM busybox:latest\nRUN echo built-from-the-buffer-${suffix} > /marker\nCMD ["cat", "/marker"]\n`,
+    });
+    await vscode.window.showTextDocument(doc);
+    const ls = await waitFor('build lens', 30_000, async () => {
+      const got = await lenses(doc.uri);
+      return got.find((l) => l.command?.command === BUILD) ? got : undefined;
+    });
+    const lens = ls.find((l) => l.command?.command === BUILD)!;
+    const [uri, opts] = lens.command!.arguments as [vscode.Uri, object];
+    assert.equal(uri.toString(), doc.uri.toString());
+    const result = await vscode.commands.executeCommand<{ ok: boolean; imageId?: string; error?: string }>(BUILD, uri, { ...opts, tag, labels: LABELS, noPrompt: true });
+    assert.ok(result?.ok, `build failed: ${result?.error}`);
+    const s = await services();
+    const img = await s.engine.docker().getImage(tag).inspect();
+    assert.equal(img.Id, result.imageId);
+    const trail = await waitFor('the child under its parent in the Images view', 30_000, async () => {
+      const tree = await vscode.commands.executeCommand<Rendered[]>('containerLineage.internal.renderTree', 'images', true);
+      const p = tree ? findPath(tree, tag) : undefined;
+      return p && p.length >= 2 ? p : undefined;
+    });
+    assert.equal(trail[trail.length - 2], 'busybox:latest', `path in tree: ${trail.join(' → ')}`);
+  });
+
+  it('a failing build puts an error diagnostic on the failing instruction, applies no tag, and the next success clears it', async () => {
+    const tag = `cl-vscode-build-${suffix}:fails`;
+    tags.push(tag);
+    const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: 'FROM busybox:latest\nRUN echo fine\n\nRUN echo failing && exit 7\n' });
+    await vscode.window.showTextDocument(doc);
+    const bad = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>(BUILD, doc.uri, { tag, labels: LABELS, noPrompt: true });
+    assert.equal(bad?.ok, false);
+    assert.match(bad!.error!, /non-zero code: 7/);
+    const diags = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Container Lineage build');
+    assert.equal(diags.length, 1);
+    assert.equal(diags[0]!.range.start.line, 3);
+    assert.equal(diags[0]!.severity, vscode.DiagnosticSeverity.Error);
+    await assert.rejects((await services()).engine.docker().getImage(tag).inspect(), /no such image/i);
+    // fix the buffer (unsaved) and build again: the diagnostic goes away
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, doc.lineAt(3).range, 'RUN echo fixed');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const good = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>(BUILD, doc.uri, { tag, labels: LABELS, noPrompt: true });
+    assert.ok(good?.ok, good?.error);
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Container Lineage build').length, 0);
+  });
+});
