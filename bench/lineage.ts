@@ -1,0 +1,62 @@
+/**
+ * bench/lineage: lineage model build time on synthetic forests of 1,000, 10,000 and 50,000 images
+ * (depth up to 12, 5–40 layers each), and how it grows: time per layer must stay flat (linear).
+ * Baseline in the same run: the naive pairwise-prefix parent search (for each image, compare its
+ * chain with every other image's chain; O(n²·layers)). At 10,000 and 50,000 images the baseline is
+ * measured on a sample of images and extrapolated (marked "~"), because the full run takes minutes.
+ * Run: npm run bench -- lineage   (or: node --import tsx bench/lineage.ts)
+ */
+import { buildLineage, type ImageRecord } from '../src/core/lineage';
+import { syntheticForest } from '../test/unit/fixtures/lineage/synthetic';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function timeMs(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** Naive baseline: for each image in `subject`, the longest strict-prefix chain among all images. */
+function pairwiseParents(all: readonly ImageRecord[], subject: readonly ImageRecord[]): number {
+  let found = 0;
+  for (const image of subject) {
+    let best: ImageRecord | undefined;
+    for (const other of all) {
+      if (other === image || other.layers.length >= image.layers.length) continue;
+      if (best && other.layers.length <= best.layers.length) continue;
+      let prefix = true;
+      for (let i = 0; i < other.layers.length && prefix; i++) prefix = other.layers[i] === image.layers[i];
+      if (prefix) best = other;
+    }
+    if (best) found++;
+  }
+  return found;
+}
+
+const sizes = [1_000, 10_000, 50_000];
+const rows: Array<{ n: number; layers: number; ms: number; nsPerLayer: number; baselineMs: number; extrapolated: boolean }> = [];
+for (const n of sizes) {
+  const images = syntheticForest(n, 42);
+  const layers = images.reduce((s, i) => s + i.layers.length, 0);
+  buildLineage(images); // warm-up
+  const runs = n >= 50_000 ? 3 : 5;
+  const ms = median(Array.from({ length: runs }, () => timeMs(() => buildLineage(images))));
+  const sample = n <= 1_000 ? images : images.filter((_, i) => i % Math.ceil(n / 300) === 0);
+  const baseSample = timeMs(() => pairwiseParents(images, sample));
+  const baselineMs = (baseSample * images.length) / sample.length;
+  rows.push({ n, layers, ms, nsPerLayer: (ms * 1e6) / layers, baselineMs, extrapolated: sample.length < images.length });
+}
+
+const first = rows[0];
+console.log('images   layers      model ms   ns/layer  (vs 1k)   pairwise baseline ms   model speed-up');
+for (const r of rows) {
+  console.log(
+    `${String(r.n).padStart(6)}  ${String(r.layers).padStart(8)}  ${r.ms.toFixed(1).padStart(11)}  ${r.nsPerLayer.toFixed(0).padStart(9)}  ${(r.nsPerLayer / first.nsPerLayer).toFixed(2).padStart(7)}x  ${((r.extrapolated ? '~' : '') + r.baselineMs.toFixed(0)).padStart(21)}  ${(r.baselineMs / r.ms).toFixed(0).padStart(13)}x`,
+  );
+}
+const growth = rows.at(-1)!.nsPerLayer / first.nsPerLayer;
+console.log(`time per layer at ${rows.at(-1)!.n} images is ${growth.toFixed(2)}x the 1,000-image figure (linear growth keeps this near 1; the pairwise baseline grows with n).`);
