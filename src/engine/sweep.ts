@@ -41,15 +41,17 @@ export interface SweepReport {
  * see {@link sweepVerdict} for the rules. Only containers carrying our label are ever looked at.
  * @param docker engine client.
  * @param self the sweeping session (its own containers are always kept).
- * @param processStart liveness probe (default {@link processStartTicks}; injectable for tests).
+ * @param options.processStart liveness probe (default {@link processStartTicks}; injectable for tests).
+ * @param options.labels extra label filters (`key` or `key=value`) narrowing the sweep (tests).
  * @throws the engine error when the container list cannot be read.
  */
 export async function sweepOrphans(
   docker: Docker,
   self: OwnerIdentity,
-  processStart: (pid: number) => string | undefined = processStartTicks,
+  options: { processStart?: (pid: number) => string | undefined; labels?: string[] } = {},
 ): Promise<SweepReport> {
-  const list = await docker.listContainers({ all: true, filters: { label: [LABEL_THROWAWAY] } });
+  const processStart = options.processStart ?? processStartTicks;
+  const list = await docker.listContainers({ all: true, filters: { label: [LABEL_THROWAWAY, ...(options.labels ?? [])] } });
   const report: SweepReport = { removed: [], kept: [], failed: [] };
   await Promise.all(
     list.map(async (info) => {
