@@ -397,7 +397,7 @@ function describeError(err: unknown, endpoint: EngineEndpoint | undefined, timeo
         ? `permission denied on ${endpoint.socketPath}: add your user to the socket's group (e.g. 'docker', then log in again) or use a rootless engine`
         : `permission denied (${e.message})`;
     case 'ECONNREFUSED':
-      return endpoint?.kind === 'unix' ? `the socket exists but nothing is listening on it (engine stopped?)` : `connection refused: nothing is listening at ${where}`;
+      return endpoint?.kind === 'unix' ? `the socket exists but nothing is listening on it (engine stopped?)` : `connection refused (nothing is listening there)`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return endpoint && 'host' in endpoint ? `host '${endpoint.host}' not found (DNS)` : `host not found (${e.message})`;

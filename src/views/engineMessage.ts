@@ -6,8 +6,9 @@
  * "what was tried and why it failed" cannot live in the welcome itself. The design is therefore:
  *  - connecting: the tree is empty and has no message, so the static `viewsWelcome` entry
  *    ("Connecting to the container engine…") shows;
- *  - disconnected: `TreeView.message` says that no engine answered, and the tree's root holds one
- *    item per candidate tried (source, endpoint, error as description and tooltip) followed by
+ *  - disconnected: `TreeView.message` says that no engine answered and why other sources were not
+ *    tried (it wraps, unlike tree rows); the tree's root holds one item per candidate tried
+ *    (endpoint, source as description, the error as an expanded child row) followed by
  *    "Retry" and "Open Settings" items (clickable, like the buttons of a welcome view). This is
  *    what the Docker / Container Tools extension does with its "Failed to connect" items;
  *  - connected: message cleared, the view's own provider takes over.
@@ -20,8 +21,13 @@ import { describeCandidate, type CandidateAttempt, type EngineConnection, type E
 
 /** A root item shown instead of the view's content while the engine is not connected. */
 export class EngineNotice extends vscode.TreeItem {
-  constructor(label: string, init: Partial<vscode.TreeItem>) {
-    super(label, vscode.TreeItemCollapsibleState.None);
+  constructor(
+    label: string,
+    init: Partial<vscode.TreeItem>,
+    /** Child rows (the error of an attempt); shown expanded. */
+    readonly children: EngineNotice[] = [],
+  ) {
+    super(label, children.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     Object.assign(this, init);
   }
 }
@@ -35,7 +41,8 @@ export function engineMessage(state: EngineState): string | undefined {
       return undefined; // the static viewsWelcome "Connecting…" entry shows instead
     case 'disconnected': {
       const n = state.attempts.length;
-      return `No container engine answered (${n} endpoint${n === 1 ? '' : 's'} tried; retrying automatically). What was tried and why it failed:`;
+      const notes = (state.notes ?? []).join(' ');
+      return `No container engine answered (${n} endpoint${n === 1 ? '' : 's'} tried, retrying automatically).${notes ? ` ${notes}` : ''} What was tried and why it failed:`;
     }
   }
 }
@@ -45,32 +52,34 @@ function attemptItem(a: CandidateAttempt, index: number): EngineNotice {
   tooltip.appendText(describeCandidate(a));
   tooltip.appendMarkdown('\n\n');
   tooltip.appendText(a.error ?? 'answered');
-  return new EngineNotice(`${a.source}${a.label ? ` (${a.label})` : ''}${a.endpoint ? `: ${a.endpoint}` : ''}`, {
-    id: `containerLineage.engineNotice.attempt.${index}`,
-    description: a.error ?? 'answered',
+  const id = `containerLineage.engineNotice.attempt.${index}`;
+  const why = new EngineNotice(a.error ?? 'answered', {
+    id: `${id}.error`,
     tooltip,
     iconPath: new vscode.ThemeIcon(a.error ? 'error' : 'pass', new vscode.ThemeColor(a.error ? 'problemsErrorIcon.foreground' : 'testing.iconPassed')),
-    contextValue: 'engineAttempt',
+    contextValue: 'engineAttemptError',
   });
+  return new EngineNotice(
+    a.endpoint || a.source,
+    {
+      id,
+      description: a.endpoint ? `${a.source}${a.label ? ` · ${a.label}` : ''}` : undefined,
+      tooltip,
+      iconPath: new vscode.ThemeIcon(a.endpoint.startsWith('unix:') || a.endpoint.startsWith('npipe:') ? 'plug' : 'globe'),
+      contextValue: 'engineAttempt',
+    },
+    [why],
+  );
 }
 
 /**
- * Root items for a view while the engine is not connected: one per attempt, then notes, then
- * Retry / Open Settings / Show Log. Empty while connecting (so the welcome shows) and when connected.
+ * Root items for a view while the engine is not connected: one per attempt (endpoint, with the
+ * source as description and the error as an expanded child row), then Retry / Open Settings /
+ * Show Log. Empty while connecting (so the welcome shows) and when connected.
  */
 export function engineNoticeItems(state: EngineState): EngineNotice[] {
   if (state.kind !== 'disconnected') return [];
   const items = state.attempts.map(attemptItem);
-  (state.notes ?? []).forEach((note, i) =>
-    items.push(
-      new EngineNotice(note, {
-        id: `containerLineage.engineNotice.note.${i}`,
-        tooltip: note,
-        iconPath: new vscode.ThemeIcon('info'),
-        contextValue: 'engineNote',
-      }),
-    ),
-  );
   items.push(
     new EngineNotice('Retry', {
       id: 'containerLineage.engineNotice.retry',
@@ -137,13 +146,16 @@ export class EngineGatedProvider<T> implements vscode.TreeDataProvider<T | Engin
   }
 
   getChildren(element?: T | EngineNotice): vscode.ProviderResult<Array<T | EngineNotice>> {
-    if (element instanceof EngineNotice) return [];
+    if (element instanceof EngineNotice) return element.children;
     if (this.engine.state.kind !== 'connected') return element === undefined ? engineNoticeItems(this.engine.state) : [];
     return this.inner.getChildren(element);
   }
 
   getParent(element: T | EngineNotice): vscode.ProviderResult<T | EngineNotice> {
-    if (element instanceof EngineNotice) return undefined;
+    if (element instanceof EngineNotice) {
+      if (this.engine.state.kind !== 'disconnected') return undefined;
+      return engineNoticeItems(this.engine.state).find((p) => p.children.some((c) => c.id === element.id));
+    }
     return this.inner.getParent?.(element);
   }
 

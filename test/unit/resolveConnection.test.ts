@@ -25,7 +25,7 @@ describe('engine/connection without an engine (real refusals on loopback)', () =
     const state = await c.connect();
     assert.equal(state.kind, 'disconnected');
     assert.ok(state.kind === 'disconnected');
-    assert.deepEqual(state.attempts, [{ source: 'DOCKER_HOST', endpoint: 'tcp://127.0.0.1:1', error: 'connection refused: nothing is listening at tcp://127.0.0.1:1' }]);
+    assert.deepEqual(state.attempts, [{ source: 'DOCKER_HOST', endpoint: 'tcp://127.0.0.1:1', error: 'connection refused (nothing is listening there)' }]);
     assert.match((state.notes ?? []).join(' '), /DOCKER_HOST is set, so only it was tried/);
     assert.deepEqual(seen, ['disconnected']); // initial state is already 'connecting'
     assert.ok(lines.some((l) => l.startsWith('warn ') && l.includes('tcp://127.0.0.1:1')), lines.join('\n'));
