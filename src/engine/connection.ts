@@ -383,10 +383,13 @@ function toInfo(v: Docker.DockerVersion): EngineInfo {
   };
 }
 
+const TLS_HINT = 'if the engine expects TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (folder with ca.pem, cert.pem, key.pem)';
+
 /** A transport error as a sentence that says what is wrong there. */
 function describeError(err: unknown, endpoint: EngineEndpoint | undefined, timeoutMs: number): string {
   const e = err as { code?: string; name?: string; message?: string; statusCode?: number; json?: unknown };
   const where = endpoint ? formatEndpoint(endpoint) : 'the engine';
+  const plainTcp = endpoint?.kind === 'tcp' && !endpoint.tls;
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR') return `no answer within ${timeoutMs / 1000} s`;
   switch (e?.code) {
     case 'ENOENT':
@@ -407,8 +410,9 @@ function describeError(err: unknown, endpoint: EngineEndpoint | undefined, timeo
     case 'ETIMEDOUT':
       return `connection timed out`;
     case 'ECONNRESET':
-      return `the connection was reset (is ${where} a Docker engine${endpoint?.kind === 'tcp' && !endpoint.tls ? ' without TLS' : ''}?)`;
+      return `the connection was reset${plainTcp ? `; ${TLS_HINT}` : ''}`;
   }
+  if (typeof e?.code === 'string' && e.code.startsWith('HPE_')) return `something answered, but not with HTTP${plainTcp ? `; ${TLS_HINT}` : ''}`;
   if (e?.statusCode === 404) return `something answered at ${where}, but not a Docker API (HTTP 404 on /_ping)`;
   if (typeof e?.statusCode === 'number') return `the engine answered HTTP ${e.statusCode}: ${String(e.message ?? '').trim()}`;
   const msg = e?.message ?? String(err);

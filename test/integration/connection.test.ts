@@ -1,6 +1,11 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { contextId } from '../../src/engine/resolve';
 import { EngineConnection, type EngineState } from '../../src/engine/connection';
 
 const SOCKET = '/var/run/docker.sock';
@@ -47,6 +52,54 @@ async function startProxy(port: number): Promise<{ close(): Promise<void> }> {
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return {
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl in `dir`
+ * (files named like DOCKER_CERT_PATH expects: ca.pem, cert.pem, key.pem for the client).
+ */
+function makeCertificates(dir: string): void {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run('req', '-x509', ...ec, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=container-lineage test CA');
+  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  run('req', ...ec, '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-days', '2', '-extfile', 'server.ext');
+  fs.writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  run('req', ...ec, '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=client');
+  run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '2', '-extfile', 'client.ext');
+}
+
+/** A TLS front (server cert, client certs required) for the engine's unix socket, on a free port. */
+async function startTlsProxy(dir: string): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = tls.createServer(
+    {
+      key: fs.readFileSync(path.join(dir, 'server-key.pem')),
+      cert: fs.readFileSync(path.join(dir, 'server-cert.pem')),
+      ca: fs.readFileSync(path.join(dir, 'ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (client) => {
+      const upstream = net.connect(SOCKET);
+      sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      const end = () => (client.destroy(), upstream.destroy());
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    },
+  );
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -132,5 +185,84 @@ describe('engine/connection against the real engine', function () {
     } finally {
       await proxy.close();
     }
+  });
+
+  describe('over TCP with TLS (a TLS front for the engine socket, certificates made by openssl)', () => {
+    let dir = '';
+    let proxy: { port: number; close(): Promise<void> } | undefined;
+    before(async function () {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-tls-'));
+      makeCertificates(dir);
+      proxy = await startTlsProxy(dir);
+    });
+    after(async () => {
+      await proxy?.close();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('DOCKER_HOST tcp:// + DOCKER_TLS_VERIFY=1 + DOCKER_CERT_PATH connects with a verified server and a client certificate', async () => {
+      const c = track(
+        new EngineConnection({ env: { DOCKER_HOST: `tcp://127.0.0.1:${proxy!.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir }, retry: false, healthIntervalMs: 0 }),
+      );
+      const state = await c.connect();
+      assert.ok(state.kind === 'connected', JSON.stringify(state));
+      assert.equal(state.endpoint, `tcp://127.0.0.1:${proxy!.port} (TLS)`);
+      assert.equal(String(await c.docker().ping()), 'OK');
+    });
+
+    it('DOCKER_TLS=1 (encrypt, do not verify the server) connects with the client certificate', async () => {
+      const c = track(
+        new EngineConnection({ env: { DOCKER_HOST: `tcp://127.0.0.1:${proxy!.port}`, DOCKER_TLS: '1', DOCKER_CERT_PATH: dir }, retry: false, healthIntervalMs: 0 }),
+      );
+      const state = await c.connect();
+      assert.ok(state.kind === 'connected', JSON.stringify(state));
+      assert.equal(state.endpoint, `tcp://127.0.0.1:${proxy!.port} (TLS, not verified)`);
+    });
+
+    it('a CA that did not sign the server certificate is a failed attempt naming TLS', async () => {
+      const other = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-tls-other-'));
+      try {
+        makeCertificates(other); // a different CA (and a client cert the server does not trust)
+        const c = track(
+          new EngineConnection({ env: { DOCKER_HOST: `tcp://127.0.0.1:${proxy!.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: other }, retry: false, healthIntervalMs: 0 }),
+        );
+        const state = await c.connect();
+        assert.ok(state.kind === 'disconnected', JSON.stringify(state));
+        assert.match(state.attempts[0].error ?? '', /^TLS failed: .*certificate/i);
+      } finally {
+        fs.rmSync(other, { recursive: true, force: true });
+      }
+    });
+
+    it('plain HTTP to the TLS port is refused with a message, not a hang', async () => {
+      const c = track(new EngineConnection({ env: { DOCKER_HOST: `tcp://127.0.0.1:${proxy!.port}` }, retry: false, healthIntervalMs: 0 }));
+      const state = await c.connect();
+      assert.ok(state.kind === 'disconnected', JSON.stringify(state));
+      assert.match(state.attempts[0].error ?? '', /if the engine expects TLS, set DOCKER_TLS_VERIFY=1/);
+    });
+
+    it('a Docker context with TLS material in the context store connects', async () => {
+      const config = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-ctx-'));
+      try {
+        const name = 'tls-front';
+        const id = contextId(name);
+        fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: name }));
+        fs.mkdirSync(path.join(config, 'contexts', 'meta', id), { recursive: true });
+        fs.writeFileSync(
+          path.join(config, 'contexts', 'meta', id, 'meta.json'),
+          JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: `tcp://127.0.0.1:${proxy!.port}`, SkipTLSVerify: false } } }),
+        );
+        const tlsDir = path.join(config, 'contexts', 'tls', id, 'docker');
+        fs.mkdirSync(tlsDir, { recursive: true });
+        for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.copyFileSync(path.join(dir, f), path.join(tlsDir, f));
+        const c = track(new EngineConnection({ env: { DOCKER_CONFIG: config }, retry: false, healthIntervalMs: 0 }));
+        const state = await c.connect();
+        assert.ok(state.kind === 'connected', JSON.stringify(state));
+        assert.equal(state.source, `context ${name}`);
+        assert.equal(state.endpoint, `tcp://127.0.0.1:${proxy!.port} (TLS)`);
+      } finally {
+        fs.rmSync(config, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -66,6 +66,14 @@ describe('engine/connection without an engine (real refusals on loopback)', () =
     assert.equal(state.attempts[0].error, 'no socket at /nonexistent-runtime/docker.sock');
   });
 
+  it('ssh:// goes through the bundled ssh client: a refused port is a failed attempt, not a throw', async () => {
+    const { c } = connection({ DOCKER_HOST: 'ssh://nobody@127.0.0.1:1', SSH_AUTH_SOCK: '' });
+    open.push(c);
+    const state = await c.connect();
+    assert.ok(state.kind === 'disconnected');
+    assert.deepEqual(state.attempts, [{ source: 'DOCKER_HOST', endpoint: 'ssh://nobody@127.0.0.1:1', error: 'connection refused (nothing is listening there)' }]);
+  });
+
   it('keeps retrying in the background while disconnected, and the host setting replaces DOCKER_HOST on reconnect', async () => {
     const { c, lines } = connection({ DOCKER_HOST: 'tcp://127.0.0.1:1' }, { retry: { initialMs: 20, maxMs: 40 } });
     open.push(c);
