@@ -21,6 +21,7 @@ import {
 } from '../../src/core/lineage';
 import { formatAge, formatBytes } from '../../src/core/format';
 import { syntheticForest } from './fixtures/lineage/synthetic';
+import { forestToJson, forestToText } from '../../src/cli/tree';
 
 /**
  * `family.json` is real engine JSON (docker.io 20.10.24, API 1.41) recorded by
@@ -329,5 +330,30 @@ describe('format', () => {
     assert.equal(formatAge(now - 3 * 3600_000, now), '3 hours ago');
     assert.equal(formatAge(now - 3 * 86400_000, now), '3 days ago');
     assert.equal(formatAge(NaN, now), 'unknown age');
+  });
+});
+
+describe('CLI tree rendering (recorded engine JSON)', () => {
+  const forest = buildLineage(records(), containers());
+
+  it('text: box-drawing tree with tags, sizes, rules and containers', () => {
+    const lines = forestToText(forest, true, Date.now());
+    const grand = lines.find((l) => l.includes(tags.grand))!;
+    const child = lines.find((l) => l.includes(tags.child) && !l.includes(tags.grand))!;
+    assert.ok(grand && child);
+    assert.ok(grand.indexOf(tags.grand) > child.indexOf(tags.child), 'grandchild indented deeper than child');
+    assert.match(grand, /\[layer-prefix\]/);
+    assert.ok(lines.some((l) => l.includes(`● cl-lin-created-${recorded.family.suffix}`) && l.includes('created')));
+    assert.ok(lines.some((l) => l.includes(tags.orphan) && l.includes('[base not present]')));
+    assert.ok(lines.find((l) => l.includes(tags.base))!.includes('(also '), 'other tags listed');
+  });
+
+  it('json: nested children with byte sizes', () => {
+    const json = forestToJson(forest);
+    const busybox = json.images.find((n) => n.id === busyboxId)!;
+    const base = busybox.children.find((n) => n.id === ids.base)!;
+    assert.equal(base.tags.length, 3);
+    assert.equal(typeof base.uniqueSize, 'number');
+    assert.ok(base.children.some((n) => n.id === ids.child));
   });
 });
