@@ -74,6 +74,30 @@ describe('engine/connection without an engine (real refusals on loopback)', () =
     assert.deepEqual(state.attempts, [{ source: 'DOCKER_HOST', endpoint: 'ssh://nobody@127.0.0.1:1', error: 'connection refused (nothing is listening there)' }]);
   });
 
+  it('concurrent connect() calls settle on the newest attempt (a setting change supersedes a running one)', async () => {
+    const { c } = connection({ DOCKER_HOST: 'tcp://127.0.0.1:1' });
+    open.push(c);
+    const first = c.connect();
+    c.updateOptions({ host: 'unix:///nonexistent-runtime/other.sock' });
+    const second = c.connect();
+    const [a, b] = await Promise.all([first, second]);
+    assert.deepEqual(a, b);
+    assert.ok(b.kind === 'disconnected');
+    assert.deepEqual(b.attempts.map((x) => [x.source, x.endpoint]), [['setting', 'unix:///nonexistent-runtime/other.sock']]);
+  });
+
+  it('dispose stops everything: no state change afterwards', async () => {
+    const { c } = connection({ DOCKER_HOST: 'tcp://127.0.0.1:1' }, { retry: { initialMs: 10 } });
+    const seen: string[] = [];
+    c.onDidChangeState((s) => seen.push(s.kind));
+    const pending = c.connect();
+    c.dispose();
+    await pending;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(seen, []);
+    assert.equal(c.state.kind, 'connecting'); // the attempt that finished after dispose was dropped
+  });
+
   it('keeps retrying in the background while disconnected, and the host setting replaces DOCKER_HOST on reconnect', async () => {
     const { c, lines } = connection({ DOCKER_HOST: 'tcp://127.0.0.1:1' }, { retry: { initialMs: 20, maxMs: 40 } });
     open.push(c);
