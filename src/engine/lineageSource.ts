@@ -36,6 +36,15 @@ export interface LineageSourceOptions {
 
 type Kind = 'images' | 'containers';
 
+/**
+ * Container actions that change what the views show (list membership, state, status, name).
+ * `exec_*`, `attach`, `resize`, `top`, `archive-path`, `extract-to-dir`, `export`, `copy` and
+ * `health_status` leave the list unchanged, and on a busy engine they are most of the traffic.
+ */
+const CONTAINER_ACTIONS = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'pause', 'unpause', 'destroy', 'rename', 'update', 'oom', 'commit']);
+/** Image actions that leave the image list unchanged. */
+const IGNORED_IMAGE_ACTIONS = new Set(['push', 'save']);
+
 export class LineageSource {
   readonly catalog = new ImageCatalog();
   readonly events: EngineEventStream;
@@ -164,10 +173,13 @@ export class LineageSource {
   }
 
   private onEngineEvent(e: EngineEvent): void {
-    if (e.Type === 'image') this.schedule(['images']);
-    else if (e.Type === 'container') {
-      // Commit creates an image; destroy can free a dangling image: containers only otherwise.
-      this.schedule(e.Action === 'commit' ? ['images', 'containers'] : ['containers']);
+    // Actions may carry a suffix ("exec_start: sh", "health_status: healthy").
+    const action = (e.Action ?? '').split(':')[0].trim();
+    if (e.Type === 'image') {
+      if (!IGNORED_IMAGE_ACTIONS.has(action)) this.schedule(['images']);
+    } else if (e.Type === 'container' && CONTAINER_ACTIONS.has(action)) {
+      // Commit creates an image (its own image event follows too); the rest: containers only.
+      this.schedule(action === 'commit' ? ['images', 'containers'] : ['containers']);
     }
   }
 
