@@ -14,11 +14,19 @@
 #                       label io.container-lineage.base=debian
 #    An image that already carries its label is left alone (a second run changes nothing).
 #
+# Flags:
+#   --debian    also make debian:bookworm (installs debootstrap when missing)
+#   --dry-run   print what would be installed, started or imported; change nothing
+#   --force     re-import the base images even when they exist (new image IDs)
+#   --quiet     print only warnings, errors and the final summary
+#
 # Environment (all optional):
 #   DOCKER_HOST                         engine to use; when set and not answering, nothing is started
 #   CONTAINER_LINEAGE_CACHE             work folder (default $HOME/.cache/container-lineage)
 #   CONTAINER_LINEAGE_DOCKER_SOCKET     socket to probe/start dockerd on (default /var/run/docker.sock)
-#   CONTAINER_LINEAGE_DOCKERD_ARGS      extra dockerd arguments (e.g. a second engine's --data-root)
+#   CONTAINER_LINEAGE_DOCKERD_ARGS      extra dockerd arguments (e.g. a second engine's --data-root,
+#                                       --exec-root; never `--bridge none` on a host where another
+#                                       dockerd runs: that dockerd deletes the shared docker0 bridge)
 #   CONTAINER_LINEAGE_BUSYBOX_IMAGE     tag of the busybox base (default busybox:latest)
 #   CONTAINER_LINEAGE_DEBIAN_IMAGE      tag of the Debian base (default debian:bookworm)
 #   CONTAINER_LINEAGE_DEBIAN_MIRROR     Debian mirror for debootstrap (default: from apt sources)
@@ -72,7 +80,10 @@ if [ -n "${DOCKER_HOST:-}" ]; then
 else
   ENDPOINT="unix://$SOCKET"
   ENDPOINT_FROM="system socket"
-  if [ "$SOCKET" != /var/run/docker.sock ]; then export DOCKER_HOST="$ENDPOINT"; fi
+  if [ "$SOCKET" != /var/run/docker.sock ]; then
+    export DOCKER_HOST="$ENDPOINT"
+    ENDPOINT_FROM="CONTAINER_LINEAGE_DOCKER_SOCKET"
+  fi
 fi
 
 # True when GET /_ping on the endpoint answers "OK". Uses the docker CLI when present
@@ -140,6 +151,12 @@ apt_install() {
   fi
   local rc=0
   act env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  if [ "$rc" != 0 ] && [ "$APT_UPDATED" = 0 ]; then
+    # Old package lists name files the mirror no longer has: refresh them once and retry.
+    log "apt-get install failed (exit $rc); apt-get update and retry"
+    act apt-get update -qq && APT_UPDATED=1 && rc=0 &&
+      act env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  fi
   [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   [ "$rc" = 0 ] || die "apt-get install ${missing[*]} failed (exit $rc)"
 }
