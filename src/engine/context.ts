@@ -10,7 +10,8 @@
  * something inside it, sockets and FIFOs are left out, symlinks are stored as symlinks.
  */
 import createIgnore from '@balena/dockerignore';
-import { promises as fsp, createReadStream, type Stats } from 'node:fs';
+import { promises as fsp, createReadStream, lstat, readFile, readlink, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
 import { join, posix } from 'node:path';
 import { pack as createPack, type Pack } from 'tar-stream';
 import type { Readable } from 'node:stream';
@@ -18,6 +19,17 @@ import type { Readable } from 'node:stream';
 /** Name the editor's Dockerfile text is sent under (chosen not to clash with user files). */
 export const INJECTED_DOCKERFILE_NAME = '.container-lineage.Dockerfile';
 const DOCKERIGNORE = '.dockerignore';
+// The callback forms of fs, promisified: per call they cost a fraction of fs/promises (no
+// FileHandle objects), which dominates packing time for contexts of many small files.
+const lstatAsync = promisify(lstat);
+const readFileAsync = promisify(readFile);
+const readlinkAsync = promisify(readlink);
+/** Files up to this size (bytes) are read in one call; larger ones are streamed in chunks. */
+const SMALL_FILE_BYTES = 64 * 1024;
+/** Entries with in-memory bodies handed to the pack without waiting for each to settle. */
+const IN_FLIGHT = 64;
+/** Directory entries prepared (lstat, small-file read) ahead of the writer. */
+const LOOKAHEAD = 32;
 
 /** Options of {@link packBuildContext}. */
 export interface PackOptions {
@@ -132,47 +144,99 @@ export function packBuildContext(options: PackOptions): PackedContext {
       stats.bytes += ig.length;
     }
 
+    // Entries with an in-memory body are not awaited one by one (tar-stream settles each entry a
+    // few ticks later, which would dominate the time for small files); at most IN_FLIGHT are
+    // outstanding, each at most SMALL_FILE_BYTES, and the pack queues them in order and holds
+    // their callbacks until the consumer drains, so back-pressure and the memory bound remain.
+    const inflight: Array<Promise<void>> = [];
+    const writeBuffered = async (header: Parameters<Pack['entry']>[0], body?: Buffer): Promise<void> => {
+      const p = writeEntry(pack, header, body);
+      p.catch(() => undefined); // awaited below
+      inflight.push(p);
+      if (inflight.length >= IN_FLIGHT) await inflight.shift();
+    };
+
+    /** What is known about one directory entry before it is written. */
+    interface Prepared {
+      name: string;
+      rel: string;
+      abs: string;
+      stat?: Stats;
+      excluded: boolean;
+      /** Content of a small regular file (read ahead). */
+      body?: Buffer;
+      linkname?: string;
+    }
+    // lstat + small-file reads run ahead of the writer (at most LOOKAHEAD entries, so at most
+    // LOOKAHEAD × SMALL_FILE_BYTES bytes are held); entries are still written in order.
+    const prepare = async (dirAbs: string, dirRel: string, name: string): Promise<Prepared> => {
+      const rel = dirRel === '' ? name : `${dirRel}/${name}`;
+      const abs = join(dirAbs, name);
+      const excluded = matcher.ignores(rel);
+      let stat: Stats;
+      try {
+        stat = await lstatAsync(abs);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { name, rel, abs, excluded }; // removed while walking
+        throw err;
+      }
+      const p: Prepared = { name, rel, abs, stat, excluded };
+      if (!excluded && stat.isFile() && stat.size <= SMALL_FILE_BYTES) p.body = await readFileAsync(abs);
+      if (!excluded && stat.isSymbolicLink()) p.linkname = await readlinkAsync(abs);
+      return p;
+    };
+
     const walk = async (dirAbs: string, dirRel: string): Promise<void> => {
       const names: string[] = [];
       const dir = await fsp.opendir(dirAbs);
-      for await (const d of dir) names.push(d.name);
+      for await (const d of dir) {
+        if (dockerfileText !== undefined && dirRel === '' && (d.name === INJECTED_DOCKERFILE_NAME || d.name === DOCKERIGNORE)) continue;
+        names.push(d.name);
+      }
       names.sort();
-      for (const name of names) {
-        signal?.throwIfAborted();
-        const rel = dirRel === '' ? name : `${dirRel}/${name}`;
-        if (dockerfileText !== undefined && dirRel === '' && (name === INJECTED_DOCKERFILE_NAME || name === DOCKERIGNORE)) continue;
-        const abs = join(dirAbs, name);
-        let s: Stats;
-        try {
-          s = await fsp.lstat(abs);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed while walking
-          throw err;
+      const window: Array<Promise<Prepared>> = [];
+      let next = 0;
+      const fill = () => {
+        while (window.length < LOOKAHEAD && next < names.length) {
+          const pr = prepare(dirAbs, dirRel, names[next++]!);
+          pr.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
+          window.push(pr);
         }
-        const excluded = matcher.ignores(rel);
+      };
+      fill();
+      while (window.length > 0) {
+        signal?.throwIfAborted();
+        const e = await window.shift()!;
+        fill();
+        const s = e.stat;
+        if (!s) continue;
         const mode = s.mode & 0o7777;
         const base = { mtime: s.mtime, uid: 0, gid: 0, mode };
         if (s.isDirectory()) {
-          if (excluded) {
+          if (e.excluded) {
             stats.excluded++;
-            if (mayReinclude(rel)) await walk(abs, rel);
+            if (mayReinclude(e.rel)) await walk(e.abs, e.rel);
             continue;
           }
-          await writeEntry(pack, { ...base, name: `${rel}/`, type: 'directory' });
+          await writeBuffered({ ...base, name: `${e.rel}/`, type: 'directory' });
           stats.others++;
-          await walk(abs, rel);
+          await walk(e.abs, e.rel);
           continue;
         }
-        if (excluded) {
+        if (e.excluded) {
           stats.excluded++;
           continue;
         }
         if (s.isSymbolicLink()) {
-          const target = await fsp.readlink(abs);
-          await writeEntry(pack, { ...base, name: rel, type: 'symlink', linkname: target });
+          await writeBuffered({ ...base, name: e.rel, type: 'symlink', linkname: e.linkname ?? '' });
           stats.others++;
         } else if (s.isFile()) {
-          await streamFile(pack, { ...base, name: rel, size: s.size, type: 'file' }, abs, signal);
+          if (e.body) {
+            if (e.body.length !== s.size) throw new Error(`${e.rel} changed size while the build context was being packed`);
+            await writeBuffered({ ...base, name: e.rel, size: e.body.length, type: 'file' }, e.body);
+          } else {
+            await streamFile(pack, { ...base, name: e.rel, size: s.size, type: 'file' }, e.abs, signal);
+          }
           stats.files++;
           stats.bytes += s.size;
         }
@@ -180,6 +244,7 @@ export function packBuildContext(options: PackOptions): PackedContext {
       }
     };
     await walk(contextDir, '');
+    while (inflight.length > 0) await inflight.shift();
     pack.finalize();
     return stats;
   };
