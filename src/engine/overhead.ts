@@ -336,6 +336,8 @@ export async function runOverheadExperiment(docker: Docker, options: OverheadOpt
         notes.push(`The lifecycle part failed: ${engineMessage(err)}`);
       }
     }
+    done = total;
+    progress('finished');
   } catch (err) {
     if (err instanceof Cancelled || signal?.aborted) cancelled = true;
     else throw err;
