@@ -69,13 +69,18 @@ async function check(scenario, title, fn) {
 
 /** Clicks the Container Lineage activity-bar icon and waits for its side bar. */
 async function openContainer(page) {
-  // Start from another side bar (the suites may have opened ours already; a click on the active
-  // icon would close the side bar): show the Explorer first.
-  await page.locator('.part.activitybar a.action-label[aria-label^="Explorer"]').click({ timeout: 30_000 });
-  await page.locator('.part.sidebar .composite.title h2').filter({ hasText: /Explorer/i }).waitFor({ timeout: 15_000 });
-  await page.locator('.part.activitybar a.action-label[aria-label^="Container Lineage"]').click({ timeout: 30_000 });
+  const ours = page.locator('.part.activitybar li.action-item', { has: page.locator('a.action-label[aria-label^="Container Lineage"]') });
+  await ours.waitFor({ state: 'visible', timeout: 30_000 });
+  // A click on the active icon would close the side bar: when ours is active already (the suites
+  // may have opened it), switch to the Explorer first, so the click below really opens ours.
+  if ((await ours.getAttribute('aria-selected')) === 'true') {
+    await page.locator('.part.activitybar a.action-label[aria-label^="Explorer"]').click({ timeout: 30_000 });
+    await page.locator('.part.sidebar .composite.title h2').filter({ hasText: /Explorer/i }).waitFor({ timeout: 15_000 });
+  }
+  await ours.click({ timeout: 30_000 });
   const title = page.locator('.part.sidebar .composite.title h2');
   await title.filter({ hasText: /Container Lineage/i }).waitFor({ timeout: 15_000 });
+  if ((await ours.getAttribute('aria-selected')) !== 'true') throw new Error('the Container Lineage icon is not marked active after the click');
 }
 
 /** The pane (header + body) of one of our views in the side bar. */
