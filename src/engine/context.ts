@@ -26,10 +26,12 @@ const readFileAsync = promisify(readFile);
 const readlinkAsync = promisify(readlink);
 /** Files up to this size (bytes) are read in one call; larger ones are streamed in chunks. */
 const SMALL_FILE_BYTES = 64 * 1024;
+/** Read size for large files: small chunks let the garbage collector reclaim them sooner. */
+const READ_CHUNK_BYTES = 16 * 1024;
 /** Entries with in-memory bodies handed to the pack without waiting for each to settle. */
-const IN_FLIGHT = 64;
+const IN_FLIGHT = 16;
 /** Directory entries prepared (lstat, small-file read) ahead of the writer. */
-const LOOKAHEAD = 32;
+const LOOKAHEAD = 16;
 
 /** Options of {@link packBuildContext}. */
 export interface PackOptions {
@@ -94,7 +96,7 @@ function writeEntry(pack: Pack, header: Parameters<Pack['entry']>[0], body?: str
 function streamFile(pack: Pack, header: Parameters<Pack['entry']>[0], path: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    const rs = createReadStream(path, { signal });
+    const rs = createReadStream(path, { signal, highWaterMark: READ_CHUNK_BYTES });
     rs.on('error', (err) => {
       entry.destroy(err);
       reject(err);
