@@ -13,6 +13,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/overhead')).run(argv.slice(1));
     case 'stages':
       return (await import('./cli/stages')).run(argv.slice(1));
+    case 'run':
+      return (await import('./cli/run')).run(argv.slice(1));
+    case 'transactions':
+      return (await import('./cli/transactions')).run(argv.slice(1));
     default:
       process.stderr.write(`usage: container-lineage <command> [options]\n`);
       return cmd === undefined || cmd === '--help' ? 0 : 2;

@@ -26,6 +26,8 @@ export interface BatchOptions {
   /** Per-transaction timeout in ms (default 60 000; 0 = none). */
   timeoutMs?: number;
   security?: Partial<SecurityOptions>;
+  /** Environment (`NAME=value`) of every transaction. */
+  env?: string[];
   /** Cancel: no new transaction starts, running ones are killed and removed. */
   signal?: AbortSignal;
   /** Called after each transaction with the number done so far. */
@@ -56,17 +58,19 @@ export async function runBatch(runner: TransactionRunner, options: BatchOptions)
       // Fill before the clock starts so the report shows steady-state warm latency; a missing image
       // surfaces here with a clear message.
       ownPool.start();
-      await Promise.race([
-        ownPool.ready(),
-        new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve(), { once: true })),
-      ]);
+      let onAbort: (() => void) | undefined;
+      try {
+        await Promise.race([ownPool.ready(), new Promise<void>((resolve) => options.signal?.addEventListener('abort', (onAbort = () => resolve()), { once: true }))]);
+      } finally {
+        if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+      }
     }
     const tStart = performance.now();
     const run = await runBounded(
       options.count,
       options.concurrency,
       async (_i, signal) => {
-        const common = { cmd: options.cmd, timeoutMs: options.timeoutMs, signal, collect: options.collect ?? false };
+        const common = { cmd: options.cmd, env: options.env, timeoutMs: options.timeoutMs, signal, collect: options.collect ?? false };
         const r = pool ? await pool.run(common) : await runner.run({ ...common, image: options.image, security: options.security });
         done++;
         options.onProgress?.(done, options.count, r);

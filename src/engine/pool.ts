@@ -172,17 +172,23 @@ export class WarmPool {
       id !== undefined
         ? Promise.resolve(id)
         : new Promise<string>((resolve, reject) => {
-            const entry = { resolve, reject };
-            this.waiters.push(entry);
-            signal?.addEventListener(
-              'abort',
-              () => {
-                const i = this.waiters.indexOf(entry);
-                if (i >= 0) this.waiters.splice(i, 1);
-                reject(Object.assign(new Error('cancelled'), { cancelled: true }));
+            const onAbort = () => {
+              const i = this.waiters.indexOf(entry);
+              if (i >= 0) this.waiters.splice(i, 1);
+              reject(Object.assign(new Error('cancelled'), { cancelled: true }));
+            };
+            const entry = {
+              resolve: (v: string) => {
+                signal?.removeEventListener('abort', onAbort);
+                resolve(v);
               },
-              { once: true },
-            );
+              reject: (e: Error) => {
+                signal?.removeEventListener('abort', onAbort);
+                reject(e);
+              },
+            };
+            this.waiters.push(entry);
+            signal?.addEventListener('abort', onAbort, { once: true });
           });
     this.refill(); // replace the one taken (background)
     return p;
