@@ -11,10 +11,9 @@
  */
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { describeBase, parseDockerfile, rootStage, type DockerfileModel, type Stage } from '../core/dockerfile';
-import { buildLineage, bestTag, type LineageForest } from '../core/lineage';
-import { findLocalImage } from '../core/reference';
-import type { ImageRecord } from '../core/lineage';
+import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
+import { buildLineage, type ImageRecord, type LineageForest } from '../core/lineage';
+import { planFromLenses, statusTitle, type LocalImageView } from '../core/fromlens';
 import { ImageCatalog } from '../engine/images';
 import { EngineEventStream } from '../engine/events';
 import { BUILD_COMMAND, isDockerfileDocument, revealImageInTree } from '../commands/build';
@@ -112,7 +111,7 @@ class LocalImages implements vscode.Disposable {
   }
 }
 
-/** One lens before it becomes a vscode.CodeLens (pure: testable, and used by the provider). */
+/** One lens before it becomes a vscode.CodeLens. */
 export interface FromLensSpec {
   line: number;
   title: string;
@@ -121,69 +120,27 @@ export interface FromLensSpec {
   tooltip?: string;
 }
 
-/**
- * The lenses for a model, given the local images (undefined when the engine is unavailable).
- * Per stage: a status lens (base present + children, missing, unresolved, invalid, stage link,
- * scratch), "Show in tree" when the base is a present image, "Build child image" when the stage
- * is a build target and its chain's root base is usable.
- */
-export function fromLenses(
-  model: DockerfileModel,
-  uri: vscode.Uri,
-  local: { images: ImageRecord[]; forest: LineageForest } | undefined,
-): FromLensSpec[] {
+/** Turn the planned lenses ({@link planFromLenses}) into titles and commands. */
+export function fromLenses(model: DockerfileModel, uri: vscode.Uri, local: LocalImageView | undefined): FromLensSpec[] {
   const out: FromLensSpec[] = [];
-  const asSummary = (i: ImageRecord) => ({ Id: i.id, RepoTags: i.repoTags, RepoDigests: i.repoDigests });
-  const lookup = (s: Stage): ImageRecord | undefined => {
-    if (!local) return undefined;
-    const b = s.base;
-    const ref = b.kind === 'image' ? b.reference.canonical : b.kind === 'id' ? b.id : undefined;
-    if (!ref) return undefined;
-    const hit = findLocalImage(local.images.map(asSummary), ref);
-    return hit ? local.images.find((i) => i.id === hit.Id) : undefined;
-  };
-  for (const s of model.stages) {
-    const line = s.fromLine;
-    const b = s.base;
-    let usable = true;
-    if (b.kind === 'image' || b.kind === 'id') {
-      const label = describeBase(model, s);
-      if (!local) {
-        out.push({ line, title: `$(debug-disconnect) ${label}: engine not connected`, tooltip: 'Connect to an engine to see whether the base image is present.' });
-      } else {
-        const img = lookup(s);
-        if (img) {
-          const n = local.forest.byId.get(img.id)?.children.length ?? 0;
-          out.push({
-            line,
-            title: `$(check) ${label} · present · ${n} child image${n === 1 ? '' : 's'}`,
-            tooltip: `${bestTag(img)} = ${img.id}`,
-          });
-          out.push({ line, title: 'Show in tree', command: SHOW_IN_TREE_COMMAND, arguments: [img.id], tooltip: `Reveal ${bestTag(img)} in the Images view` });
-        } else {
-          out.push({ line, title: `$(warning) ${label} · not present locally`, tooltip: 'A build would try to pull it from its registry.' });
-        }
-      }
-    } else if (b.kind === 'stage') {
-      const target = model.stages[b.stageIndex]!;
-      out.push({ line, title: `$(arrow-up) from stage ${target.name ?? target.index + 1} (line ${target.fromLine + 1})`, command: GO_TO_STAGE_COMMAND, arguments: [uri, target.fromLine] });
-    } else if (b.kind === 'scratch') {
-      out.push({ line, title: '$(circle-slash) scratch: no base image' });
-    } else if (b.kind === 'unresolved') {
-      usable = false;
-      out.push({ line, title: `$(warning) base unresolved: ${b.reason}`, tooltip: `FROM ${s.baseWritten ?? ''}` });
-    } else {
-      usable = false;
-      out.push({ line, title: `$(error) invalid base: ${b.reason}` });
+  for (const p of planFromLenses(model, local)) {
+    const st = p.status;
+    const spec: FromLensSpec = { line: p.line, title: statusTitle(st) };
+    if (st.kind === 'present') spec.tooltip = `${st.imageTag} = ${st.imageId}`;
+    else if (st.kind === 'missing') spec.tooltip = 'A build would try to pull it from its registry.';
+    else if (st.kind === 'unknown') spec.tooltip = 'Connect to an engine to see whether the base image is present.';
+    else if (st.kind === 'stage') {
+      spec.command = GO_TO_STAGE_COMMAND;
+      spec.arguments = [uri, st.line];
     }
-    const root = rootStage(model, s);
-    if (s.targetable && usable && root.base.kind !== 'unresolved' && root.base.kind !== 'invalid') {
-      const isLast = s.index === model.stages.length - 1;
+    out.push(spec);
+    if (p.showInTree) out.push({ line: p.line, title: 'Show in tree', command: SHOW_IN_TREE_COMMAND, arguments: [p.showInTree], tooltip: 'Reveal the base image in the Images view' });
+    if (p.buildTarget !== undefined) {
       out.push({
-        line,
-        title: `$(play) Build child image${isLast ? '' : ` (stage ${s.name})`}`,
+        line: p.line,
+        title: `$(play) Build child image${p.buildTarget === null ? '' : ` (stage ${p.buildTarget})`}`,
         command: BUILD_COMMAND,
-        arguments: [uri, isLast ? {} : { target: s.name }],
+        arguments: [uri, p.buildTarget === null ? {} : { target: p.buildTarget }],
       });
     }
   }
