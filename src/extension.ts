@@ -5,6 +5,7 @@ import { registerEngineCommands } from './commands/engine';
 import { registerStatusBar } from './views/status';
 import { registerLineage } from './views/images';
 import { registerBuildFeature } from './commands/buildFeature';
+import { registerOverhead } from './commands/overhead';
 
 let services: Services | undefined;
 
@@ -34,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   // Feature registrations (each feature adds one line here).
   register('image lineage', registerLineage);
   register('build child images', registerBuildFeature);
+  register('overhead metrics', registerOverhead);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
