@@ -6,6 +6,7 @@ import { registerStatusBar } from './views/status';
 import { registerLineage } from './views/images';
 import { registerBuildFeature } from './commands/buildFeature';
 import { registerOverhead } from './commands/overhead';
+import { registerThrowaway, shutdownThrowaway } from './commands/transactions';
 
 let services: Services | undefined;
 
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   register('image lineage', registerLineage);
   register('build child images', registerBuildFeature);
   register('overhead metrics', registerOverhead);
+  register('throwaway containers', registerThrowaway);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -50,7 +52,9 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   return { services: s };
 }
 
-export function deactivate(): void {
+export async function deactivate(): Promise<void> {
+  // Throwaway containers (transactions, warm pools, shells) are removed before the host goes away.
+  await shutdownThrowaway().catch(() => undefined);
   services?.engine.dispose();
   services = undefined;
 }

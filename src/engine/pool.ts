@@ -77,7 +77,8 @@ export class WarmPool {
    * @throws RangeError when size is not an integer ≥ 1.
    */
   constructor(
-    private readonly runner: TransactionRunner,
+    /** Owner of this pool's containers. */
+    readonly runner: TransactionRunner,
     readonly options: WarmPoolOptions,
   ) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a whole number ≥ 1, got ${options.size}`);

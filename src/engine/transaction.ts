@@ -470,3 +470,26 @@ export class TransactionRunner {
     return problems.filter((p): p is string => p !== undefined);
   }
 }
+
+/** An image a transaction can run on, for pickers. */
+export interface ImageChoice {
+  /** Reference to pass as `image`: the first tag, or the image id for untagged images. */
+  reference: string;
+  id: string;
+  tags: string[];
+  /** Bytes. */
+  size: number;
+}
+
+/**
+ * Local images as choices for a picker (tagged first, by tag; untagged by id).
+ * @throws the engine error when the list fails.
+ */
+export async function listImageChoices(docker: Docker): Promise<ImageChoice[]> {
+  const list = await docker.listImages();
+  const choices = list.map((i) => {
+    const tags = (i.RepoTags ?? []).filter((t) => t && t !== '<none>:<none>');
+    return { reference: tags[0] ?? i.Id, id: i.Id, tags, size: i.Size ?? 0 };
+  });
+  return choices.sort((a, b) => Number(b.tags.length > 0) - Number(a.tags.length > 0) || a.reference.localeCompare(b.reference));
+}

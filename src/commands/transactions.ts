@@ -1,0 +1,431 @@
+/**
+ * Throwaway containers in VS Code: "Run Transactions…" (a batch with a cancellable progress
+ * notification and a report), "Run in Throwaway Container…" (one transaction, output in the Output
+ * channel), "Check Isolation…", "Remove Orphaned Throwaway Containers", "Drain Warm Pools", and the
+ * throwaway shell (see `shell.ts`). The sweep of orphans runs whenever the engine connects.
+ *
+ * Commands accept an argument so tests and other features can call them without prompts:
+ * an Images-view item (`{ kind: 'image', node }`), an image reference string, or an options object
+ * (see {@link RunTransactionsArgs}). They return their report (or undefined when the user cancelled
+ * a prompt).
+ */
+import * as vscode from 'vscode';
+import { formatBatchMarkdown, formatBatchText, formatCommand, type BatchReport } from '../core/batch';
+import { formatIsolationText, type IsolationReport } from '../core/isolation';
+import { runBatch } from '../engine/batch';
+import { checkIsolation } from '../engine/isolation';
+import { currentOwner } from '../engine/owner';
+import { WarmPool } from '../engine/pool';
+import { sweepOrphans, type SweepReport } from '../engine/sweep';
+import { listImageChoices, TransactionRunner, type SecurityOptions, type TransactionResult } from '../engine/transaction';
+import type { OwnerIdentity } from '../core/labels';
+import type { Services } from '../services';
+import { registerThrowawayShell } from './shell';
+
+/** Settings section of this feature. */
+const SECTION = 'containerLineage.transactions';
+
+/** Arguments accepted by `containerLineage.transactions.run` instead of prompts. */
+export interface RunTransactionsArgs {
+  image: string;
+  /** argv (exec form). */
+  cmd: string[];
+  count?: number;
+  concurrency?: number;
+  /** 0 = cold; K > 0 = warm pool of K (kept for later batches until drained). */
+  poolSize?: number;
+  /** Do not open the Markdown report (tests). */
+  quiet?: boolean;
+}
+
+/** Secure defaults and timeout from the settings. */
+export function securityFromSettings(): { security: Partial<SecurityOptions>; timeoutMs: number } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    security: {
+      network: c.get<string>('network', 'none'),
+      dropAllCapabilities: c.get<boolean>('dropAllCapabilities', true),
+      noNewPrivileges: c.get<boolean>('noNewPrivileges', true),
+      pidsLimit: c.get<number>('pidsLimit', 128),
+      memoryBytes: c.get<number>('memoryMiB', 256) * 1024 * 1024,
+      readOnlyRootfs: c.get<boolean>('readOnlyRootfs', true),
+      tmpfsBytes: c.get<number>('tmpfsMiB', 64) * 1024 * 1024,
+    },
+    timeoutMs: c.get<number>('timeoutSeconds', 60) * 1000,
+  };
+}
+
+/**
+ * Parse what the user typed as a command: a JSON array is the exec form (`["echo","hi"]`);
+ * anything else runs through `/bin/sh -c` (shell form, like a Dockerfile's RUN).
+ * @returns argv, or undefined for empty input.
+ */
+export function parseCommandInput(text: string): string[] | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (t.startsWith('[')) {
+    try {
+      const v = JSON.parse(t) as unknown;
+      if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
+    } catch {
+      // not JSON: shell form
+    }
+  }
+  return ['/bin/sh', '-c', t];
+}
+
+/** The throwaway-container state of one extension host: one owner identity, runners, pools. */
+export class ThrowawayFeature implements vscode.Disposable {
+  /** One owner (session) for the whole extension host; runners are per engine client. */
+  readonly owner: OwnerIdentity = currentOwner();
+  private readonly runners: TransactionRunner[] = [];
+  private readonly pools = new Map<string, WarmPool>();
+  readonly output: vscode.OutputChannel;
+  private disposing: Promise<void> | undefined;
+
+  constructor(private readonly services: Services) {
+    this.output = vscode.window.createOutputChannel('Container Lineage: Transactions');
+  }
+
+  /**
+   * The runner for the engine connected now (a new one after a reconnect, same session id).
+   * @throws EngineUnavailableError when no engine is connected; Error while disposing.
+   */
+  runner(): TransactionRunner {
+    if (this.disposing) throw new Error('Container Lineage is shutting down.');
+    const docker = this.services.engine.docker();
+    let r = this.runners.find((x) => x.docker === docker);
+    if (!r) {
+      r = new TransactionRunner(docker, { owner: this.owner });
+      this.runners.push(r);
+    }
+    return r;
+  }
+
+  /** The kept warm pool for an image with K containers (recreated when K changed). */
+  async pool(image: string, size: number): Promise<WarmPool> {
+    const runner = this.runner();
+    const existing = this.pools.get(image);
+    if (existing && existing.options.size === size && existing.runner === runner) return existing;
+    if (existing) {
+      this.pools.delete(image);
+      await existing.drain();
+    }
+    const { security } = securityFromSettings();
+    const pool = new WarmPool(runner, { image, size, security, onError: (m) => this.services.log.warn(`warm pool ${image}: ${m}`) });
+    this.pools.set(image, pool);
+    pool.start();
+    return pool;
+  }
+
+  /** Drain every kept warm pool. */
+  async drainPools(): Promise<number> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.drain()));
+    return pools.length;
+  }
+
+  /** Sweep orphans of dead sessions; logs what it did. Never throws. */
+  async sweep(): Promise<SweepReport | undefined> {
+    let docker;
+    try {
+      docker = this.services.engine.docker();
+    } catch {
+      return undefined;
+    }
+    try {
+      const report = await sweepOrphans(docker, this.owner);
+      for (const c of report.removed) this.services.log.info(`sweep: removed orphaned throwaway container ${c.id.slice(0, 12)} (${c.kind}, owner pid ${c.ownerPid}: ${c.verdict.reason})`);
+      for (const c of report.failed) this.services.log.warn(`sweep: could not remove ${c.id.slice(0, 12)}: ${c.error}`);
+      return report;
+    } catch (err) {
+      this.services.log.warn(`sweep of orphaned throwaway containers failed: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Remove every container of this session (pools, transactions, shells). Idempotent. */
+  shutdown(): Promise<void> {
+    this.disposing ??= (async () => {
+      await this.drainPools().catch(() => undefined);
+      const problems = (await Promise.all(this.runners.map((r) => r.dispose()))).flat();
+      for (const p of problems) this.services.log.warn(p);
+    })();
+    return this.disposing;
+  }
+
+  dispose(): void {
+    void this.shutdown();
+    this.output.dispose();
+  }
+}
+
+/**
+ * Resolve the image a command applies to: an Images-view item (`{ kind: 'image', node }`), a
+ * reference string, or a quick pick of local images. Returns undefined when the user dismissed it.
+ * @throws the engine error when images cannot be listed.
+ */
+export async function pickImage(feature: ThrowawayFeature, arg: unknown, placeHolder: string): Promise<string | undefined> {
+  if (typeof arg === 'string' && arg) return arg;
+  const item = arg as { kind?: string; node?: { image?: { id: string; repoTags?: string[] } } } | undefined;
+  if (item?.kind === 'image' && item.node?.image) return item.node.image.repoTags?.[0] ?? item.node.image.id;
+  const choices = await listImageChoices(feature.runner().docker);
+  if (choices.length === 0) {
+    void vscode.window.showWarningMessage('There are no images on the engine. Build one first (Container Lineage: Build Child Image…).');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    choices.map((c) => ({ label: c.reference, description: `${c.id.replace(/^sha256:/, '').slice(0, 12)} · ${(c.size / 1048576).toFixed(1)} MB`, reference: c.reference })),
+    { placeHolder },
+  );
+  return picked?.reference;
+}
+
+async function askNumber(prompt: string, value: number, min: number): Promise<number | undefined> {
+  const s = await vscode.window.showInputBox({
+    prompt,
+    value: String(value),
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= min ? undefined : `Enter a whole number ≥ ${min}.`),
+  });
+  return s === undefined ? undefined : Number(s.trim());
+}
+
+function engineProblem(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Show a batch report: Output channel, info message, Markdown document. */
+async function showBatchReport(feature: ThrowawayFeature, report: BatchReport, quiet: boolean): Promise<void> {
+  feature.output.appendLine(formatBatchText(report));
+  if (quiet) return;
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: formatBatchMarkdown(report) });
+  await vscode.window.showTextDocument(doc, { preview: true });
+  const p50 = report.phases.total.p50;
+  const msg = `${report.completed}/${report.requested} transactions on ${report.image}${report.cancelled ? ' (cancelled)' : ''}: ${report.failures} failed, ${report.throughput.toFixed(2)}/s, total p50 ${Number.isFinite(p50) ? p50.toFixed(0) : '–'} ms.`;
+  void vscode.window.showInformationMessage(msg, 'Show Output').then((c) => c && feature.output.show(true));
+}
+
+/** "Run Transactions…". */
+async function runTransactionsCommand(feature: ThrowawayFeature, arg?: unknown): Promise<BatchReport | undefined> {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const given = arg && typeof arg === 'object' && 'cmd' in (arg as object) ? (arg as RunTransactionsArgs) : undefined;
+  let image: string | undefined;
+  let cmd: string[] | undefined;
+  let count: number | undefined;
+  let concurrency: number | undefined;
+  let poolSize: number | undefined;
+  try {
+    image = given?.image ?? (await pickImage(feature, arg, 'Image to run transactions on'));
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
+    return undefined;
+  }
+  if (!image) return undefined;
+  if (given) {
+    ({ cmd, count, concurrency, poolSize } = given);
+    count ??= c.get<number>('count', 20);
+    concurrency ??= c.get<number>('concurrency', 4);
+    poolSize ??= 0;
+  } else {
+    const text = await vscode.window.showInputBox({
+      prompt: `Command for each transaction in ${image} (runs with /bin/sh -c; a JSON array runs without a shell)`,
+      value: c.get<string>('command', 'true'),
+    });
+    cmd = text === undefined ? undefined : parseCommandInput(text);
+    if (!cmd) return undefined;
+    count = await askNumber('Number of transactions (N)', c.get<number>('count', 20), 1);
+    if (count === undefined) return undefined;
+    concurrency = await askNumber('Concurrency (C): transactions at the same time', c.get<number>('concurrency', 4), 1);
+    if (concurrency === undefined) return undefined;
+    const k = Math.max(c.get<number>('poolSize', 0), concurrency);
+    const mode = await vscode.window.showQuickPick(
+      [
+        { label: 'Cold', description: 'a fresh container created for each transaction', pool: 0 },
+        { label: `Warm pool of ${k}`, description: 'pre-started containers, each used for one transaction, then destroyed', pool: k },
+      ],
+      { placeHolder: 'How to get a fresh container for each transaction' },
+    );
+    if (!mode) return undefined;
+    poolSize = mode.pool;
+  }
+  const { security, timeoutMs } = securityFromSettings();
+  const total = count;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Transactions on ${image}`, cancellable: true },
+    async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        const runner = feature.runner();
+        const pool = poolSize ? await feature.pool(image!, poolSize) : undefined;
+        if (pool) {
+          progress.report({ message: `filling a warm pool of ${poolSize}…` });
+          await Promise.race([pool.ready(), new Promise((r) => ac.signal.addEventListener('abort', r, { once: true }))]);
+        }
+        let last = 0;
+        const { report } = await runBatch(runner, {
+          image: image!,
+          cmd: cmd!,
+          count: total,
+          concurrency: concurrency!,
+          pool,
+          security,
+          timeoutMs,
+          signal: ac.signal,
+          onProgress: (done, n) => {
+            const inc = ((done - last) / n) * 100;
+            last = done;
+            progress.report({ increment: inc, message: `${done}/${n}` });
+          },
+        });
+        await showBatchReport(feature, report, !!given?.quiet);
+        return report;
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Transactions on ${image} failed: ${engineProblem(err)}`);
+        return undefined;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+}
+
+/** "Run in Throwaway Container…": one transaction, output streamed into the Output channel. */
+async function runOnceCommand(feature: ThrowawayFeature, arg?: unknown): Promise<TransactionResult | undefined> {
+  const given = arg && typeof arg === 'object' && 'cmd' in (arg as object) ? (arg as { image: string; cmd: string[] }) : undefined;
+  let image: string | undefined;
+  try {
+    image = given?.image ?? (await pickImage(feature, arg, 'Image to run the command in'));
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
+    return undefined;
+  }
+  if (!image) return undefined;
+  let cmd = given?.cmd;
+  if (!cmd) {
+    const text = await vscode.window.showInputBox({ prompt: `Command to run once in a fresh ${image} container (/bin/sh -c; JSON array = exec form)` });
+    cmd = text === undefined ? undefined : parseCommandInput(text);
+  }
+  if (!cmd) return undefined;
+  const { security, timeoutMs } = securityFromSettings();
+  const out = feature.output;
+  out.show(true);
+  out.appendLine(`$ [${image}] ${formatCommand(cmd)}`);
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Running in a throwaway ${image} container`, cancellable: true },
+    async (_p, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+        const r = await feature.runner().run({
+          image: image!,
+          cmd: cmd!,
+          security,
+          timeoutMs,
+          signal: ac.signal,
+          collect: true,
+          onOutput: (s, b) => out.append(decoders[s].decode(b, { stream: true })),
+        });
+        const t = r.timings;
+        out.appendLine(
+          `[${r.status}${r.exitCode !== null ? `, exit code ${r.exitCode}` : ''}] create ${t.create.toFixed(0)} ms, start ${t.start.toFixed(0)} ms, run ${t.run.toFixed(0)} ms, remove ${t.remove.toFixed(0)} ms, total ${t.total.toFixed(0)} ms${r.error ? ` — ${r.error}` : ''}`,
+        );
+        if (r.status === 'failed') void vscode.window.showErrorMessage(r.error ?? 'The transaction failed.');
+        return r;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+}
+
+/** "Check Isolation…". */
+async function checkIsolationCommand(feature: ThrowawayFeature, arg?: unknown): Promise<IsolationReport | undefined> {
+  const given = arg && typeof arg === 'object' && 'count' in (arg as object) ? (arg as { image: string; count: number; poolSize?: number; quiet?: boolean }) : undefined;
+  let image: string | undefined;
+  try {
+    image = given?.image ?? (await pickImage(feature, arg, 'Image to check isolation on'));
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
+    return undefined;
+  }
+  if (!image) return undefined;
+  const count = given?.count ?? (await askNumber('Transactions in the sequence (each checks the previous ones left nothing)', 20, 2));
+  if (count === undefined) return undefined;
+  const { security, timeoutMs } = securityFromSettings();
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Isolation check on ${image}`, cancellable: true },
+    async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        const report = await checkIsolation(feature.runner(), {
+          image: image!,
+          count,
+          poolSize: given?.poolSize ?? 0,
+          security,
+          timeoutMs,
+          signal: ac.signal,
+          onStep: (s) => progress.report({ increment: 100 / count, message: `#${s.index + 1} ${s.passed ? 'passed' : 'FAILED'}` }),
+        });
+        feature.output.appendLine(formatIsolationText(report));
+        if (!given?.quiet) {
+          const show = 'Show Evidence';
+          const choice = await (report.passed ? vscode.window.showInformationMessage(report.summary, show) : vscode.window.showErrorMessage(report.summary, show));
+          if (choice === show) feature.output.show(true);
+        }
+        return report;
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Isolation check on ${image} failed to run: ${engineProblem(err)}`);
+        return undefined;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+}
+
+let active: ThrowawayFeature | undefined;
+
+/**
+ * Remove every throwaway container of this extension host; awaited by `deactivate()` so nothing
+ * is left behind on a normal shutdown (a crash is covered by the next activation's sweep).
+ */
+export function shutdownThrowaway(): Promise<void> {
+  return active?.shutdown() ?? Promise.resolve();
+}
+
+/** Register the throwaway-container feature (commands, sweep on connect, shell, cleanup). */
+export function registerThrowaway(services: Services): ThrowawayFeature {
+  const feature = new ThrowawayFeature(services);
+  active = feature;
+  const { context, engine } = services;
+  context.subscriptions.push(feature);
+  const sweepIfConnected = () => {
+    if (engine.state.kind === 'connected' && vscode.workspace.getConfiguration(SECTION).get<boolean>('sweepOnActivation', true)) void feature.sweep();
+  };
+  context.subscriptions.push(
+    engine.onDidChangeState((s) => {
+      if (s.kind === 'connected') sweepIfConnected();
+    }),
+    vscode.commands.registerCommand('containerLineage.transactions.run', (arg?: unknown) => runTransactionsCommand(feature, arg)),
+    vscode.commands.registerCommand('containerLineage.transactions.runOnce', (arg?: unknown) => runOnceCommand(feature, arg)),
+    vscode.commands.registerCommand('containerLineage.transactions.checkIsolation', (arg?: unknown) => checkIsolationCommand(feature, arg)),
+    vscode.commands.registerCommand('containerLineage.transactions.sweep', async () => {
+      const r = await feature.sweep();
+      if (r) void vscode.window.showInformationMessage(`Removed ${r.removed.length} orphaned throwaway container(s); kept ${r.kept.length} owned by live sessions.`);
+      else void vscode.window.showWarningMessage('No container engine is connected.');
+      return r;
+    }),
+    vscode.commands.registerCommand('containerLineage.transactions.drainPools', async () => {
+      const n = await feature.drainPools();
+      void vscode.window.showInformationMessage(n ? `Drained ${n} warm pool(s).` : 'No warm pool was running.');
+      return n;
+    }),
+  );
+  registerThrowawayShell(services, feature);
+  sweepIfConnected();
+  return feature;
+}
