@@ -31,6 +31,11 @@ async function main() {
   const cs = h.ensureCodeServer();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-bench-activation-'));
   const vsix = h.packageExtension();
+  // Sizes right away: a teammate's `npm run build` may rewrite dist/ (unminified) during the runs.
+  const size = (f) => fs.statSync(path.join(h.root, f)).size;
+  const bundle = size('dist/extension.js');
+  const cli = size('dist/cli.js');
+  const vsixBytes = fs.statSync(vsix).size;
   const runner = await h.packageRunner({ workDir: work, variant: 'bench' });
   const baseline = h.packageBaseline(work);
   const userDataDir = h.makeProfile(path.join(work, 'user-data'));
@@ -75,10 +80,6 @@ async function main() {
   const base = samples.map((s) => s.baseline.ms);
   const oursMedian = median(ours);
   const baseMedian = median(base);
-  const size = (f) => fs.statSync(path.join(h.root, f)).size;
-  const bundle = size('dist/extension.js');
-  const cli = size('dist/cli.js');
-  const vsixBytes = fs.statSync(vsix).size;
 
   console.log(`activation in code-server ${cs.version}'s extension host, ${RUNS} windows (median; per window in brackets)`);
   console.log(`  container-lineage activate(): ${oursMedian.toFixed(1)} ms  [${ours.map((x) => x.toFixed(1)).join(', ')}]`);

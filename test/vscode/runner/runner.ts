@@ -7,7 +7,8 @@
  *   optionally filtered by the pattern `CL_TEST_GREP` (`CL_TEST_INVERT=1`: run the non-matching
  *   tests), and write `{ summary, spec, engine }` as JSON to that file
  *   (written to a temporary name, then renamed: the file appearing means "done").
- * - `CL_BENCH_RESULTS`: activate Container Lineage and a trivial baseline extension, timing each
+ * - `CL_BENCH_RESULTS`: after `CL_BENCH_SETTLE_MS` (default 3000 ms) of start-up settling,
+ *   activate Container Lineage and a trivial baseline extension, timing each
  *   `activate()` call (ms), and append one JSON line `{ ours, baseline, order }` to that file.
  */
 import * as fs from 'node:fs';
@@ -55,6 +56,9 @@ async function timeActivation(id: string): Promise<{ ms?: number; error?: string
 }
 
 async function runBench(resultsFile: string): Promise<void> {
+  // Let the start-up activations of built-in extensions (git, ...) finish first: activate() queues
+  // behind them, which would measure the host's start-up instead of the extension.
+  await new Promise((r) => setTimeout(r, Number(process.env.CL_BENCH_SETTLE_MS ?? 3000)));
   const previous = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).length : 0;
   // Alternate which extension goes first from one window to the next (warm file cache effects).
   const oursFirst = previous % 2 === 0;
