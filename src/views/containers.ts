@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { bestTag, groupContainersByState, shortId, type ContainerRecord, type ImageRecord } from '../core/lineage';
 import type { LineageSource } from '../engine/lineageSource';
 import { containerContext } from './images';
+import { classifyContainer } from '../core/labels';
 
 export interface StateGroupElement {
   readonly kind: 'state';
@@ -127,7 +128,9 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
     const imageLabel = containerImageLabel(c, this.model()?.imagesById ?? new Map());
     const item = new vscode.TreeItem(c.names[0] ?? shortId(c.id), vscode.TreeItemCollapsibleState.None);
     item.id = `container:${c.id}`;
-    item.description = `${imageLabel} · ${c.status}`;
+    // Throwaway (transaction/shell) and warm-pool containers are marked: they vanish by design.
+    const mark = classifyContainer(c.labels);
+    item.description = `${mark ? `${mark} · ` : ''}${imageLabel} · ${c.status}`;
     item.tooltip = containerTooltip(c, imageLabel);
     item.iconPath = containerIcon(c.state);
     item.contextValue = containerContext(c.state);

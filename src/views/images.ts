@@ -6,6 +6,7 @@
  * `image:<id>/container:<id>`), never from changing text, so VS Code keeps expansion and
  * selection across refreshes. Data flows engine → LineageSource → buildLineage → items.
  */
+import { classifyContainer } from '../core/labels';
 import * as vscode from 'vscode';
 import {
   bestTag,
@@ -177,7 +178,8 @@ function containerUnderImageItem(element: ContainerElement): vscode.TreeItem {
   const c = element.container;
   const item = new vscode.TreeItem(c.names[0] ?? shortId(c.id), vscode.TreeItemCollapsibleState.None);
   item.id = `image:${c.imageId}/container:${c.id}`;
-  item.description = `${c.state} · ${c.status}`;
+  const mark = classifyContainer(c.labels); // throwaway / pooled containers are marked
+  item.description = `${mark ? `${mark} · ` : ''}${c.state} · ${c.status}`;
   item.tooltip = containerTooltip(c);
   item.iconPath = containerIcon(c.state);
   item.contextValue = containerContext(c.state);
