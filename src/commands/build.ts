@@ -103,6 +103,38 @@ export async function revealImageInTree(imageId: string): Promise<void> {
   await vscode.commands.executeCommand('containerLineage.images.focus');
 }
 
+/**
+ * The image name to use: `given` if any, else `suggested` without prompting (`noPrompt`), else
+ * what the user enters in an input box pre-filled with `suggested` and validated as they type.
+ * @returns a valid, trimmed name, or undefined when cancelled or invalid (the error is shown).
+ */
+export async function resolveImageName(
+  given: string | undefined,
+  suggested: string,
+  noPrompt: boolean | undefined,
+  box: { title: string; prompt: string },
+): Promise<string | undefined> {
+  let name = given;
+  if (name === undefined && noPrompt) name = suggested;
+  if (name === undefined) {
+    name = await vscode.window.showInputBox({
+      ...box,
+      value: suggested,
+      validateInput: (v) => {
+        const c = validateImageName(v);
+        return c.ok ? undefined : c.message;
+      },
+    });
+    if (name === undefined) return undefined;
+  }
+  const check = validateImageName(name);
+  if (!check.ok) {
+    void vscode.window.showErrorMessage(check.message);
+    return undefined;
+  }
+  return name.trim();
+}
+
 /** Register the build command and its diagnostics collection. */
 export function registerBuild(services: Services): void {
   const { context, log } = services;
@@ -216,30 +248,12 @@ export function registerBuild(services: Services): void {
     if (!contextFolder) return undefined;
 
     // Tag.
-    let tag = opts.tag;
     const lastTags = state.get<Record<string, string>>(LAST_TAG_KEY, {});
-    const suggested = lastTags[key] ?? deriveImageName(basename(contextFolder));
-    if (tag === undefined) {
-      if (opts.noPrompt) tag = suggested;
-      else {
-        tag = await vscode.window.showInputBox({
-          title: 'Build child image: image name',
-          prompt: `Tag for the image built from ${basename(doc.uri.path)}${target ? ` (stage ${target})` : ''}; the tag is applied only if the build succeeds.`,
-          value: suggested,
-          validateInput: (v) => {
-            const c = validateImageName(v);
-            return c.ok ? undefined : c.message;
-          },
-        });
-        if (tag === undefined) return undefined;
-      }
-    }
-    const check = validateImageName(tag);
-    if (!check.ok) {
-      void vscode.window.showErrorMessage(check.message);
-      return undefined;
-    }
-    tag = tag.trim();
+    const tag = await resolveImageName(opts.tag, lastTags[key] ?? deriveImageName(basename(contextFolder)), opts.noPrompt, {
+      title: 'Build child image: image name',
+      prompt: `Tag for the image built from ${basename(doc.uri.path)}${target ? ` (stage ${target})` : ''}; the tag is applied only if the build succeeds.`,
+    });
+    if (tag === undefined) return undefined;
 
     let docker;
     try {

@@ -6,9 +6,9 @@
  */
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { deriveImageName, validateImageName } from '../core/tagname';
+import { deriveImageName } from '../core/tagname';
 import { commitContainer, validateCommitChanges, type CommitResult } from '../engine/commit';
-import { revealImageInTree } from './build';
+import { resolveImageName, revealImageInTree } from './build';
 
 export const COMMIT_COMMAND = 'containerLineage.commitContainer';
 
@@ -54,28 +54,11 @@ export function registerCommit(services: Services): void {
     const info = await docker.getContainer(id).inspect();
     name = info.Name.replace(/^\//, '') || name;
 
-    let tag = opts.tag;
-    if (tag === undefined) {
-      const suggested = deriveImageName(`${name}-committed`);
-      if (opts.noPrompt) tag = suggested;
-      else {
-        tag = await vscode.window.showInputBox({
-          title: `Commit ${name} as a child of ${info.Config.Image}`,
-          prompt: 'Image name for the committed container',
-          value: suggested,
-          validateInput: (v) => {
-            const c = validateImageName(v);
-            return c.ok ? undefined : c.message;
-          },
-        });
-        if (tag === undefined) return undefined;
-      }
-    }
-    const check = validateImageName(tag);
-    if (!check.ok) {
-      void vscode.window.showErrorMessage(check.message);
-      return undefined;
-    }
+    const tag = await resolveImageName(opts.tag, deriveImageName(`${name}-committed`), opts.noPrompt, {
+      title: `Commit ${name} as a child of ${info.Config.Image}`,
+      prompt: 'Image name for the committed container',
+    });
+    if (tag === undefined) return undefined;
     let comment = opts.comment;
     let changes = opts.changes;
     let pause = opts.pause;
@@ -113,7 +96,7 @@ export function registerCommit(services: Services): void {
     const author = opts.author ?? vscode.workspace.getConfiguration('containerLineage').get<string>('commit.author', '') ?? '';
     const result = await commitContainer(docker, {
       container: id,
-      tag: tag.trim(),
+      tag,
       comment: comment || undefined,
       author: author || undefined,
       changes,

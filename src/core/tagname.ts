@@ -63,6 +63,17 @@ export function sanitizeImageName(text: string): string {
   return `${name}:${tag}`;
 }
 
+/**
+ * Split "repo[:tag]" into the repository and tag the engine's tag and commit APIs take
+ * ("localhost:5000/app" has no tag: the colon belongs to the registry port).
+ * @returns e.g. { repo: "localhost:5000/app", tag: "latest" }.
+ */
+export function splitRepoTag(name: string): { repo: string; tag: string } {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? { repo: name.slice(0, colon), tag: name.slice(colon + 1) } : { repo: name, tag: DEFAULT_TAG };
+}
+
 /** Result of {@link validateImageName}. */
 export type ImageNameCheck =
   | { ok: true; reference: ImageReference }

@@ -19,6 +19,7 @@
 import type Docker from 'dockerode';
 import { StringDecoder } from 'node:string_decoder';
 import { INJECTED_DOCKERFILE_NAME, packBuildContext, type ContextStats } from './context';
+import { splitRepoTag } from '../core/tagname';
 
 /** One JSON message of the engine's build stream. */
 export interface BuildMessage {
@@ -218,11 +219,6 @@ function errorLineOf(message: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function parseTag(tag: string): { repo: string; tag: string } {
-  const slash = tag.lastIndexOf('/');
-  const colon = tag.lastIndexOf(':');
-  return colon > slash ? { repo: tag.slice(0, colon), tag: tag.slice(colon + 1) } : { repo: tag, tag: 'latest' };
-}
 
 /**
  * Build an image with the classic builder and tag it only after success.
@@ -306,7 +302,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
     const imageId = image.Id;
     if (req.tag) {
       if (cancelled()) return result({ error: 'Build cancelled.' });
-      const { repo, tag } = parseTag(req.tag);
+      const { repo, tag } = splitRepoTag(req.tag);
       await docker.getImage(imageId).tag({ repo, tag });
     }
     return { ok: true, imageId, tag: req.tag, cancelled: false, context, durationMs: Date.now() - started };

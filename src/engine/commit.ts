@@ -4,6 +4,7 @@
  * image's `Parent`, so the lineage tree shows the result under the container's image.
  */
 import type Docker from 'dockerode';
+import { splitRepoTag } from '../core/tagname';
 
 /** What to commit. */
 export interface CommitRequest {
@@ -58,10 +59,9 @@ export async function commitContainer(docker: Docker, req: CommitRequest): Promi
   const info = await container.inspect();
   const opts: Record<string, unknown> = { pause: req.pause ?? true };
   if (req.tag) {
-    const slash = req.tag.lastIndexOf('/');
-    const colon = req.tag.lastIndexOf(':');
-    opts.repo = colon > slash ? req.tag.slice(0, colon) : req.tag;
-    opts.tag = colon > slash ? req.tag.slice(colon + 1) : 'latest';
+    const { repo, tag } = splitRepoTag(req.tag);
+    opts.repo = repo;
+    opts.tag = tag;
   }
   if (req.comment) opts.comment = req.comment;
   if (req.author) opts.author = req.author;

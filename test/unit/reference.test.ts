@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { findLocalImage, parseImageId, parseReference, tryParseReference } from '../../src/core/reference';
-import { deriveImageName, sanitizeImageName, validateImageName } from '../../src/core/tagname';
+import { deriveImageName, sanitizeImageName, splitRepoTag, validateImageName } from '../../src/core/tagname';
 import { expandWord, splitWords } from '../../src/core/shellword';
 
 describe('image references (core/reference)', () => {
@@ -85,6 +85,12 @@ describe('image names for builds (core/tagname)', () => {
     assert.equal(sanitizeImageName('MyApp:Dev'), 'myapp:Dev');
     assert.equal(sanitizeImageName('localhost:5000/My Team/App'), 'localhost:5000/my-team/app:latest');
     assert.equal(sanitizeImageName('app:bad tag!'), 'app:bad-tag-');
+  });
+
+  it('splits repo and tag for the tag/commit APIs (a registry port is not a tag)', () => {
+    assert.deepEqual(splitRepoTag('my-app:Dev'), { repo: 'my-app', tag: 'Dev' });
+    assert.deepEqual(splitRepoTag('localhost:5000/app'), { repo: 'localhost:5000/app', tag: 'latest' });
+    assert.deepEqual(splitRepoTag('localhost:5000/app:1'), { repo: 'localhost:5000/app', tag: '1' });
   });
 
   it('validates with a message and a suggestion', () => {
