@@ -149,6 +149,26 @@ describe('Image lineage views', function () {
     assert.ok(find(await render(), (i) => i.id === `image:${oldDangle}`), 'shown again');
   });
 
+  it('Inspect Image opens a read-only JSON document; Show Image Layers marks own vs shared layers', async () => {
+    const grandId = made[2];
+    await vscode.commands.executeCommand('containerLineage.image.inspect', grandId);
+    const doc = await waitFor('inspect document', 10_000, async () => {
+      const d = vscode.window.activeTextEditor?.document;
+      return d?.uri.scheme === 'container-lineage-inspect' && d.uri.path.startsWith('/image/') ? d : undefined;
+    });
+    assert.equal((JSON.parse(doc.getText()) as { Id: string }).Id, grandId);
+    await vscode.commands.executeCommand('containerLineage.image.showLayers', grandId);
+    const layers = await waitFor('layers document', 10_000, async () => {
+      const d = vscode.window.activeTextEditor?.document;
+      return d?.uri.path.startsWith('/layers/') ? d : undefined;
+    });
+    const text = layers.getText();
+    assert.match(text, /\| \*\*own\*\* \|/);
+    assert.match(text, /shared with parent/);
+    assert.match(text, /echo grand/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('the sample family (scripts/build-samples.sh), when present, is a three-level tree', async function () {
     const tree = await render();
     const base = find(tree, (i) => i.label === 'lineage-sample/base:1.0');
