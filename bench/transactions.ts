@@ -1,0 +1,102 @@
+/**
+ * bench/transactions: per-transaction latency of a throwaway container, in one run on the real
+ * engine, as ratios to `docker run --rm IMAGE true` through the docker CLI (the baseline):
+ *   (a) docker CLI `docker run --rm IMAGE true`           — baseline
+ *   (b) our cold transaction (fresh container, secure defaults)
+ *   (b') our cold transaction with the CLI's network (bridge), for a like-for-like comparison
+ *   (c) our warm-pool transaction (pre-started container, exec, destroyed after), measured with
+ *       the pool full (arrivals slower than refill; the refill work is reported separately)
+ * and throughput (transactions/s) of cold batches at concurrency 1 and 4.
+ * Targets (issue 5): cold ≤ 0.9× CLI p50; warm ≤ 0.3× CLI p50; concurrency 4 ≥ 1.8× concurrency 1.
+ * Usage: node --import tsx bench/transactions.ts [N]   (default N = 30; BENCH_IMAGE overrides the image)
+ */
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { EngineConnection } from '../src/engine/connection';
+import { TransactionRunner } from '../src/engine/transaction';
+import { WarmPool } from '../src/engine/pool';
+import { runBatch } from '../src/engine/batch';
+import { distribution, ratio, type Distribution } from '../src/core/stats';
+
+const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 30);
+const IMAGE = process.env.BENCH_IMAGE ?? 'busybox:latest';
+
+function row(name: string, d: Distribution, base?: Distribution): string {
+  const r = base ? `  ×${ratio(d.p50, base.p50).toFixed(2)} p50, ×${ratio(d.p95, base.p95).toFixed(2)} p95` : '  (baseline)';
+  return `${name.padEnd(44)} p50 ${d.p50.toFixed(1).padStart(7)} ms  p95 ${d.p95.toFixed(1).padStart(7)} ms${r}`;
+}
+
+async function main(): Promise<void> {
+  const engine = new EngineConnection({ env: process.env, retry: false, healthIntervalMs: 0 });
+  const state = await engine.connect();
+  if (state.kind !== 'connected') throw new Error('no engine answered');
+  const runner = new TransactionRunner(engine.docker(), { labels: { 'io.container-lineage.test': 'bench-transactions' } });
+  try {
+    // Warm-up: one of each, not measured.
+    spawnSync('docker', ['run', '--rm', IMAGE, 'true']);
+    await runner.run({ image: IMAGE, cmd: ['true'] });
+
+    const cli: number[] = [];
+    const cold: number[] = [];
+    const coldBridge: number[] = [];
+    // Interleave (a), (b), (b') so load from other engine users hits all three alike.
+    for (let i = 0; i < N; i++) {
+      const t0 = performance.now();
+      const r = spawnSync('docker', ['run', '--rm', IMAGE, 'true']);
+      cli.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`docker run failed: ${r.stderr}`);
+      const c = await runner.run({ image: IMAGE, cmd: ['true'] });
+      if (c.exitCode !== 0) throw new Error(`cold transaction failed: ${c.error}`);
+      cold.push(c.timings.total);
+      const b = await runner.run({ image: IMAGE, cmd: ['true'], security: { network: 'bridge' } });
+      coldBridge.push(b.timings.total);
+    }
+
+    const pool = new WarmPool(runner, { image: IMAGE, size: 4 });
+    await pool.ready();
+    const warm: number[] = [];
+    const acquire: number[] = [];
+    for (let i = 0; i < N; i++) {
+      await pool.ready();
+      const w = await pool.run({ cmd: ['true'] });
+      if (w.exitCode !== 0) throw new Error(`warm transaction failed: ${w.error}`);
+      warm.push(w.timings.total);
+      acquire.push(w.timings.acquire);
+    }
+    await pool.drain();
+    const refill = pool.refillStats();
+
+    const batchN = Math.max(8, Math.round(N * 0.8));
+    const c1 = (await runBatch(runner, { image: IMAGE, cmd: ['true'], count: batchN, concurrency: 1 })).report;
+    const c4 = (await runBatch(runner, { image: IMAGE, cmd: ['true'], count: batchN, concurrency: 4 })).report;
+
+    const dCli = distribution(cli);
+    const dCold = distribution(cold);
+    const dWarm = distribution(warm);
+    console.log(`bench/transactions: ${IMAGE}, N = ${N} per series, engine ${state.info.version} (API ${state.info.apiVersion})`);
+    console.log(row('(a) docker run --rm IMAGE true (CLI)', dCli));
+    console.log(row('(b) cold transaction (network none)', dCold, dCli));
+    console.log(row("(b') cold transaction (network bridge)", distribution(coldBridge), dCli));
+    console.log(row('(c) warm-pool transaction (acquire + exec)', dWarm, dCli));
+    console.log(`    warm acquire p50 ${distribution(acquire).p50.toFixed(1)} ms; background per pool container: create+start p50 ${distribution(refill.prepareMs).p50.toFixed(1)} ms, remove p50 ${distribution(refill.removeMs).p50.toFixed(1)} ms`);
+    console.log(`throughput (cold, ${batchN} transactions): concurrency 1 ${c1.throughput.toFixed(2)}/s, concurrency 4 ${c4.throughput.toFixed(2)}/s  ×${ratio(c4.throughput, c1.throughput).toFixed(2)}`);
+    const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log(
+      `targets: cold ≤ 0.9× CLI: ${verdict(ratio(dCold.p50, dCli.p50) <= 0.9)}; warm ≤ 0.3× CLI: ${verdict(ratio(dWarm.p50, dCli.p50) <= 0.3)}; ` +
+        `concurrency 4 ≥ 1.8× concurrency 1: ${verdict(ratio(c4.throughput, c1.throughput) >= 1.8)}`,
+    );
+    console.log(`phase p50 (ms), cold: create ${dist(c1.phases.create)}, start ${dist(c1.phases.start)}, run ${dist(c1.phases.run)}, remove ${dist(c1.phases.remove)}`);
+  } finally {
+    await runner.dispose();
+    engine.dispose();
+  }
+}
+
+function dist(d: Distribution): string {
+  return d.p50.toFixed(1);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
