@@ -56,7 +56,9 @@ mocha_level() {
   banner "$name: mocha --config $config"
   local file="$WORK/$name.json" start=$SECONDS rc=0
   : >"$file"
-  CL_TEST_SUMMARY_FILE="$file" npx --no-install mocha --config "$config" \
+  local color=--color
+  [ -t 1 ] || color=--no-color   # plain text in CI logs
+  CL_TEST_SUMMARY_FILE="$file" npx --no-install mocha --config "$config" "$color" \
     --reporter "$ROOT/test/summary-reporter.cjs" || rc=$?
   local p f
   read -r p f < <(node -e '
@@ -87,46 +89,52 @@ setup_failed() {
   exit 1
 }
 
-step deps deps || setup_failed deps
-step engine bash scripts/engine.sh || setup_failed engine
-step samples bash scripts/build-samples.sh || setup_failed samples
+# The whole run is one function, so bash has read all of it before it starts: editing this file
+# during a run cannot change what the run does.
+main() {
+  step deps deps || setup_failed deps
+  step engine bash scripts/engine.sh || setup_failed engine
+  step samples bash scripts/build-samples.sh || setup_failed samples
 
-# ---- checks and test levels --------------------------------------------------------------------
-step typecheck npm run --silent typecheck || true
-BUILD_OK=1
-step build npm run --silent build || BUILD_OK=0
+  # ---- checks and test levels --------------------------------------------------------------------
+  step typecheck npm run --silent typecheck || true
+  BUILD_OK=1
+  step build npm run --silent build || BUILD_OK=0
 
-want unit && mocha_level unit test/unit/.mocharc.json
-want integration && mocha_level integration test/integration/.mocharc.json
+  want unit && mocha_level unit test/unit/.mocharc.json
+  want integration && mocha_level integration test/integration/.mocharc.json
 
-if want vscode; then
-  if [ ! -f scripts/test-vscode.mjs ]; then
-    banner "vscode: SKIPPED"
-    echo "scripts/test-vscode.mjs does not exist yet: the VS Code level is skipped."
-    add_report vscode "SKIPPED (scripts/test-vscode.mjs missing)"
-  elif [ "$BUILD_OK" = 0 ]; then
-    banner "vscode: not run (the build failed)"
-    add_report vscode "FAILED (not run: build failed)"
-    FAILED=$((FAILED + 1))
-  else
-    banner "vscode: npm run test:vscode"
-    start=$SECONDS
-    rc=0
-    npm run --silent test:vscode 2>&1 | tee "$WORK/vscode.out" || rc=${PIPESTATUS[0]}
-    # test-vscode.mjs ends with its own `N passed, N failed` line.
-    counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/vscode.out" | tail -n 1 || true)"
-    p=0; f=0
-    if [ -n "$counts" ]; then
-      p="${counts%% passed*}"
-      f="${counts#*passed, }"; f="${f%% failed}"
+  if want vscode; then
+    if [ ! -f scripts/test-vscode.mjs ]; then
+      banner "vscode: SKIPPED"
+      echo "scripts/test-vscode.mjs does not exist yet: the VS Code level is skipped."
+      add_report vscode "SKIPPED (scripts/test-vscode.mjs missing)"
+    elif [ "$BUILD_OK" = 0 ]; then
+      banner "vscode: not run (the build failed)"
+      add_report vscode "FAILED (not run: build failed)"
+      FAILED=$((FAILED + 1))
+    else
+      banner "vscode: npm run test:vscode"
+      start=$SECONDS
+      rc=0
+      npm run --silent test:vscode 2>&1 | tee "$WORK/vscode.out" || rc=${PIPESTATUS[0]}
+      # test-vscode.mjs ends with its own `N passed, N failed` line.
+      counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/vscode.out" | tail -n 1 || true)"
+      p=0; f=0
+      if [ -n "$counts" ]; then
+        p="${counts%% passed*}"
+        f="${counts#*passed, }"; f="${f%% failed}"
+      fi
+      if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+      PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+      add_report vscode "$p passed, $f failed ($((SECONDS - start)) s)"
     fi
-    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
-    add_report vscode "$p passed, $f failed ($((SECONDS - start)) s)"
   fi
-fi
 
-banner summary
-printf '%s\n' "${REPORT[@]}"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+  banner summary
+  printf '%s\n' "${REPORT[@]}"
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+}
+
+main "$@"
