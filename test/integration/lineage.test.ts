@@ -20,8 +20,9 @@ interface CallCounts {
   inspect: number;
   history: number;
 }
-function countCalls(docker: Docker): { counts: CallCounts; reset(): void; restore(): void } {
+function countCalls(docker: Docker): { counts: CallCounts; inspected: string[]; reset(): void; restore(): void } {
   const counts: CallCounts = { listImages: 0, listContainers: 0, inspect: 0, history: 0 };
+  const inspected: string[] = [];
   const d = docker as unknown as Record<string, (...a: unknown[]) => unknown>;
   const orig = { listImages: d.listImages, listContainers: d.listContainers, getImage: d.getImage };
   d.listImages = function (...a: unknown[]) {
@@ -38,6 +39,7 @@ function countCalls(docker: Docker): { counts: CallCounts; reset(): void; restor
     const history = image.history;
     image.inspect = function (...b: unknown[]) {
       counts.inspect++;
+      inspected.push(String(a[0]));
       return inspect.apply(image, b);
     };
     image.history = function (...b: unknown[]) {
@@ -48,7 +50,11 @@ function countCalls(docker: Docker): { counts: CallCounts; reset(): void; restor
   };
   return {
     counts,
-    reset: () => Object.assign(counts, { listImages: 0, listContainers: 0, inspect: 0, history: 0 }),
+    inspected,
+    reset: () => {
+      Object.assign(counts, { listImages: 0, listContainers: 0, inspect: 0, history: 0 });
+      inspected.length = 0;
+    },
     restore: () => Object.assign(d, orig),
   };
 }
@@ -154,28 +160,35 @@ describe('image lineage on the real engine', function () {
     assert.equal(still.Id, family.ids.child);
   });
 
+  // The engine is shared with other suites that add images meanwhile, so the invariant checked is
+  // exact for our images and general for all: no image ID is ever inspected twice.
   it('inspect cache: a refresh after one new image costs 1 list + 1 inspect', async () => {
     const catalog = new ImageCatalog();
     const counter = countCalls(docker);
     try {
       const first = await catalog.listImages(docker);
       assert.equal(counter.counts.listImages, 1);
-      assert.equal(counter.counts.inspect, first.length, 'first load: one inspect per image');
+      assert.equal(new Set(counter.inspected).size, counter.inspected.length, 'first load: each image inspected once');
+      for (const r of first) assert.ok(counter.inspected.includes(r.id), `inspected ${r.id}`);
+      const known = new Set(counter.inspected);
       counter.reset();
       await catalog.listImages(docker);
-      assert.deepEqual({ ...counter.counts, history: 0 }, { listImages: 1, listContainers: 0, inspect: 0, history: 0 }, 'unchanged: list only');
-      assert.equal(counter.counts.history, 0);
-      counter.restore();
+      assert.equal(counter.counts.listImages, 1);
+      assert.deepEqual(counter.inspected.filter((id) => known.has(id)), [], 'no known image inspected again');
+      for (const id of counter.inspected) known.add(id);
+
       const tag = `cl-lin-cache-${family.suffix}:latest`;
       extraTags.push(tag);
+      counter.restore();
       const newId = await buildImage(docker, tag, `FROM ${family.tags.grand}\nRUN echo cache > /cache.txt\n`);
       const again = countCalls(docker);
       try {
         const after = await catalog.listImages(docker);
         assert.equal(again.counts.listImages, 1);
-        assert.equal(again.counts.inspect, 1, 'only the new image is inspected');
-        assert.equal(again.counts.history, 0, 'a plain child needs no history');
-        assert.ok(after.some((i) => i.id === newId));
+        assert.deepEqual(again.inspected.filter((id) => id === newId), [newId], 'the new image is inspected once');
+        assert.deepEqual(again.inspected.filter((id) => known.has(id)), [], 'no known image inspected again');
+        assert.ok(after.some((i) => i.id === newId && i.history === undefined), 'a plain child needs no history');
+        if (again.inspected.length === 1) assert.equal(again.counts.history, 0);
       } finally {
         again.restore();
       }
@@ -193,7 +206,7 @@ describe('image lineage on the real engine', function () {
     const counter = countCalls(docker);
     try {
       const images = await catalog.listImages(docker);
-      assert.equal(counter.counts.inspect, 0);
+      assert.ok(!counter.inspected.includes(family.ids.grand), 'the re-tagged image is not inspected again');
       assert.ok(images.find((i) => i.id === family.ids.grand)?.repoTags.includes(tag));
     } finally {
       counter.restore();
@@ -206,6 +219,16 @@ describe('image lineage on the real engine', function () {
     try {
       await waitFor('first snapshot', () => source.snapshot);
       await waitFor('event stream open', () => source.events.open);
+      // Events from other users of the shared engine also cause refreshes: strict call counts are
+      // asserted only for windows in which every event was ours.
+      const mineOnly = { value: true };
+      const known = new Set(source.snapshot!.images.map((i) => i.id));
+      const sub = source.events.onEvent((e) => {
+        const name = e.Actor?.Attributes?.name ?? '';
+        const id = e.Actor?.ID ?? '';
+        const ours = name.includes(family.suffix) || Object.values(family.ids).includes(id) || id.includes(family.suffix);
+        if (!ours) mineOnly.value = false;
+      });
       const counter = countCalls(docker);
       try {
         // An image event: images refreshed (1 list, 0 inspect: tag of a known ID), containers untouched.
@@ -213,15 +236,16 @@ describe('image lineage on the real engine', function () {
         extraTags.push(tag1);
         await tagImage(docker, family.ids.child, tag1);
         await waitFor('tag seen', () => source.snapshot?.images.find((i) => i.id === family.ids.child)?.repoTags.includes(tag1));
-        assert.equal(counter.counts.inspect, 0);
-        assert.equal(counter.counts.listContainers, 0, 'an image event does not list containers');
+        assert.deepEqual(counter.inspected.filter((id) => known.has(id)), [], 'known images are not inspected again');
         assert.ok(counter.counts.listImages >= 1);
+        if (mineOnly.value) assert.equal(counter.counts.listContainers, 0, 'an image event does not list containers');
 
         // A container event: containers refreshed only.
         counter.reset();
+        mineOnly.value = true;
         const c = await docker.createContainer({ Image: family.tags.child, Cmd: ['true'], name: `cl-lin-ev-${family.suffix}`, Labels: { 'io.container-lineage.test': 'lineage' }, HostConfig: { NetworkMode: 'none' } });
         await waitFor('container seen', () => source.snapshot?.containers.some((x) => x.id === c.id));
-        assert.equal(counter.counts.listImages, 0, 'a container event does not list images');
+        if (mineOnly.value) assert.equal(counter.counts.listImages, 0, 'a container event does not list images');
 
         // Engine restart simulated by dropping the socket: the stream reconnects and events flow again.
         const connects = source.events.connects;
@@ -243,6 +267,7 @@ describe('image lineage on the real engine', function () {
         assert.deepEqual(counter.counts, { listImages: 0, listContainers: 0, inspect: 0, history: 0 });
       } finally {
         counter.restore();
+        sub.dispose();
       }
     } finally {
       hold.dispose();
