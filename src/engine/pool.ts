@@ -119,13 +119,17 @@ export class WarmPool {
   private refill(): void {
     while (!this.draining && this.idle.length + this.preparing < this.options.size + this.waiters.length && this.preparing < this.options.size) {
       this.preparing++;
-      void this.prepareOne().finally(() => {
+      void this.prepareOne().then((ok) => {
         this.preparing--;
+        // Keep topping up after a success; after a failure wait for the next acquire/start
+        // (no retry loop against a missing image or a dead engine).
+        if (ok) this.refill();
       });
     }
   }
 
-  private async prepareOne(): Promise<void> {
+  /** Create + start one idle container; resolves false when that failed. */
+  private async prepareOne(): Promise<boolean> {
     const t0 = performance.now();
     let id = '';
     try {
@@ -154,15 +158,16 @@ export class WarmPool {
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w.reject(new Error(msg));
-      return;
+      return false;
     }
     if (this.draining) {
       this.removeInBackground(id);
-      return;
+      return true;
     }
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve(id);
     else this.idle.push(id);
+    return true;
   }
 
   /** Take an idle container, or wait for the next prepared one. */

@@ -94,8 +94,16 @@ describe('Throwaway containers', function () {
     assert.equal(report.failures, 0);
     assert.equal(report.phases.create.n, 0, 'create is background work for warm transactions');
     assert.equal(report.phases.exec.n, 4);
-    // the kept pool holds idle containers until drained
-    assert.ok((await ours()).length >= 1);
+    // the kept pool tops itself up with idle containers (kept until drained), marked as pooled
+    const idle = await waitFor('idle pool containers', 30_000, async () => {
+      const ids = await ours();
+      return ids.length >= 2 ? ids : undefined;
+    });
+    const row = await waitFor('a pool container in the Containers view', 20_000, async () => {
+      const tree = (await vscode.commands.executeCommand<RenderedItem[]>('containerLineage.internal.renderTree', 'containers', true)) ?? [];
+      return find(tree, (i) => i.id === `container:${idle[0]}`);
+    });
+    assert.match(row.description ?? '', /^pooled · /);
     assert.equal(await vscode.commands.executeCommand<number>('containerLineage.transactions.drainPools'), 1);
     assert.deepEqual(await ours(), []);
   });
