@@ -10,18 +10,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../../../src/services';
+import type { RenderedItem } from '../../../src/views/images';
 import { buildImage, TEST_LABEL } from '../../integration/lineageFamily';
 
 const EXTENSION_ID = 'container-lineage.container-lineage';
-
-interface RenderedItem {
-  id?: string;
-  label: string;
-  description?: string;
-  contextValue?: string;
-  tooltip?: string;
-  children: RenderedItem[];
-}
 
 function find(items: RenderedItem[], pred: (i: RenderedItem) => boolean): RenderedItem | undefined {
   for (const i of items) {
