@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { bestTag, shortId, type ContainerRecord } from '../core/lineage';
 import { removeContainer, restartContainer, startContainer, stopContainer } from '../engine/containers';
+import { engineErrorMessage } from '../engine/images';
 import type { LineageUi } from '../views/images';
 import { openInspectDocument } from './images';
 
@@ -31,11 +32,6 @@ async function pickContainer(ui: LineageUi, arg: unknown, placeHolder: string, f
   return picked?.container;
 }
 
-function errorText(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(err);
-}
-
 /** Register the container commands. */
 export function registerContainerCommands(ui: LineageUi): void {
   const { context, log } = ui.services;
@@ -48,8 +44,8 @@ export function registerContainerCommands(ui: LineageUi): void {
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `${verb} ${name}…` }, () => fn(c));
         await ui.source.refresh(['containers']);
       } catch (err) {
-        log.error(`${id}: ${errorText(err)}`);
-        void vscode.window.showErrorMessage(`Could not ${verb} ${name}: ${errorText(err)}`);
+        log.error(`${id}: ${engineErrorMessage(err)}`);
+        void vscode.window.showErrorMessage(`Could not ${verb} ${name}: ${engineErrorMessage(err)}`);
       }
     });
   const docker = () => ui.services.engine.docker();
@@ -74,7 +70,7 @@ export function registerContainerCommands(ui: LineageUi): void {
         await removeContainer(docker(), c.id, running(c));
         await ui.source.refresh(['containers']);
       } catch (err) {
-        void vscode.window.showErrorMessage(`Could not remove ${name}: ${errorText(err)}`);
+        void vscode.window.showErrorMessage(`Could not remove ${name}: ${engineErrorMessage(err)}`);
       }
     }),
     vscode.commands.registerCommand('containerLineage.container.inspect', async (arg?: unknown) => {

@@ -20,7 +20,7 @@ import {
 import { formatBytes } from '../core/format';
 import { validateImageName } from '../core/tagname';
 import { removeSubtree } from '../engine/containers';
-import { ImageConflictError, inspectImage, pruneDanglingImages, removeImage, tagImage } from '../engine/images';
+import { engineErrorMessage, ImageConflictError, inspectImage, pruneDanglingImages, removeImage, tagImage } from '../engine/images';
 import { inspectContainer } from '../engine/containers';
 import type { ImageElement, ImagesElement, LineageUi } from '../views/images';
 import { SHOW_DANGLING_SETTING } from '../views/images';
@@ -61,11 +61,6 @@ async function currentForest(ui: LineageUi): Promise<LineageForest | undefined> 
   const f = ui.images.fullForest();
   if (!f) void vscode.window.showWarningMessage('No container engine is connected: the Images view lists what was tried.');
   return f;
-}
-
-function errorText(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(err);
 }
 
 /** Ask once (modal) and remove the subtree: containers, then images deepest first. */
@@ -128,7 +123,7 @@ async function removeImageCommand(ui: LineageUi, arg: unknown): Promise<void> {
       }
       return;
     }
-    void vscode.window.showErrorMessage(`Could not remove ${label}: ${errorText(err)}`);
+    void vscode.window.showErrorMessage(`Could not remove ${label}: ${engineErrorMessage(err)}`);
     return;
   }
   await ui.source.refresh(['images']);
@@ -154,7 +149,7 @@ async function tagImageCommand(ui: LineageUi, arg: unknown): Promise<void> {
     await ui.source.refresh(['images']);
     void vscode.window.showInformationMessage(`Tagged ${shortId(node.image.id)} as ${check.reference.familiar}.`);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Could not tag ${bestTag(node.image)} as ${value}: ${errorText(err)}`);
+    void vscode.window.showErrorMessage(`Could not tag ${bestTag(node.image)} as ${value}: ${engineErrorMessage(err)}`);
   }
 }
 
@@ -185,7 +180,7 @@ async function pruneCommand(ui: LineageUi): Promise<void> {
     await ui.source.refresh(['images']);
     void vscode.window.showInformationMessage(`Pruned dangling images, reclaimed ${formatBytes(r.spaceReclaimed)}.`);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Prune failed: ${errorText(err)}`);
+    void vscode.window.showErrorMessage(`Prune failed: ${engineErrorMessage(err)}`);
   }
 }
 
@@ -250,7 +245,7 @@ export function registerImageCommands(ui: LineageUi): void {
         return await fn(...args);
       } catch (err) {
         ui.services.log.error(`${id}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        void vscode.window.showErrorMessage(errorText(err));
+        void vscode.window.showErrorMessage(engineErrorMessage(err));
       }
     });
   const reveal = async (node: LineageNode, expand: boolean | number = false) => {

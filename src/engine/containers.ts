@@ -4,7 +4,7 @@
  */
 import type Docker from 'dockerode';
 import type { RemovalPlan } from '../core/lineage';
-import { removeImage } from './images';
+import { engineErrorMessage, removeImage } from './images';
 
 /** Start a container (`POST /containers/{id}/start`); starting a running container is a no-op. */
 export async function startContainer(docker: Docker, id: string): Promise<void> {
@@ -56,7 +56,7 @@ export async function removeSubtree(docker: Docker, plan: RemovalPlan): Promise<
       out.removedContainers.push(c.id);
     } catch (err) {
       if (statusOf(err) === 404) out.removedContainers.push(c.id);
-      else out.failures.push({ id: c.id, kind: 'container', message: messageOf(err) });
+      else out.failures.push({ id: c.id, kind: 'container', message: engineErrorMessage(err) });
     }
   }
   for (const n of plan.images) {
@@ -65,7 +65,7 @@ export async function removeSubtree(docker: Docker, plan: RemovalPlan): Promise<
       out.removedImages.push(n.image.id);
     } catch (err) {
       if (statusOf(err) === 404) out.removedImages.push(n.image.id);
-      else out.failures.push({ id: n.image.id, kind: 'image', message: messageOf(err) });
+      else out.failures.push({ id: n.image.id, kind: 'image', message: engineErrorMessage(err) });
     }
   }
   return out;
@@ -73,11 +73,6 @@ export async function removeSubtree(docker: Docker, plan: RemovalPlan): Promise<
 
 function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number })?.statusCode;
-}
-
-function messageOf(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(err);
 }
 
 async function ignore304(p: Promise<unknown>): Promise<void> {

@@ -152,8 +152,9 @@ export class ImageConflictError extends Error {
   }
 }
 
-function engineMessage(err: unknown): string {
-  const e = err as { json?: { message?: string }; reason?: string; message?: string };
+/** The engine's own message of a failed call (`json.message` from the HTTP body), else the error text. */
+export function engineErrorMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string } | undefined;
   return e?.json?.message ?? e?.message ?? String(err);
 }
 
@@ -167,7 +168,7 @@ export async function removeImage(docker: Docker, nameOrId: string, force = fals
   try {
     await docker.getImage(nameOrId).remove({ force, noprune: false });
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 409) throw new ImageConflictError(nameOrId, engineMessage(err));
+    if ((err as { statusCode?: number }).statusCode === 409) throw new ImageConflictError(nameOrId, engineErrorMessage(err));
     throw err;
   }
 }
