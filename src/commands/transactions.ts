@@ -10,7 +10,7 @@
  * a prompt).
  */
 import * as vscode from 'vscode';
-import { formatBatchMarkdown, formatBatchText, formatCommand, type BatchReport } from '../core/batch';
+import { formatBatchMarkdown, formatBatchText, formatCommand, parseCommandInput, type BatchReport } from '../core/batch';
 import { formatIsolationText, type IsolationReport } from '../core/isolation';
 import { runBatch } from '../engine/batch';
 import { checkIsolation } from '../engine/isolation';
@@ -53,25 +53,6 @@ export function securityFromSettings(): { security: Partial<SecurityOptions>; ti
     },
     timeoutMs: c.get<number>('timeoutSeconds', 60) * 1000,
   };
-}
-
-/**
- * Parse what the user typed as a command: a JSON array is the exec form (`["echo","hi"]`);
- * anything else runs through `/bin/sh -c` (shell form, like a Dockerfile's RUN).
- * @returns argv, or undefined for empty input.
- */
-export function parseCommandInput(text: string): string[] | undefined {
-  const t = text.trim();
-  if (!t) return undefined;
-  if (t.startsWith('[')) {
-    try {
-      const v = JSON.parse(t) as unknown;
-      if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
-    } catch {
-      // not JSON: shell form
-    }
-  }
-  return ['/bin/sh', '-c', t];
 }
 
 /** The throwaway-container state of one extension host: one owner identity, runners, pools. */

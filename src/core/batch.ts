@@ -109,6 +109,25 @@ function ms(v: number): string {
   return Number.isFinite(v) ? v.toFixed(1) : '–';
 }
 
+/**
+ * Parse what the user typed as a command: a JSON array is the exec form (`["echo","hi"]`);
+ * anything else runs through `/bin/sh -c` (shell form, like a Dockerfile's RUN).
+ * @returns argv, or undefined for empty input.
+ */
+export function parseCommandInput(text: string): string[] | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (t.startsWith('[')) {
+    try {
+      const v = JSON.parse(t) as unknown;
+      if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
+    } catch {
+      // not JSON: shell form
+    }
+  }
+  return ['/bin/sh', '-c', t];
+}
+
 /** Shell-like rendering of a command for display (quotes arguments containing spaces or quotes). */
 export function formatCommand(cmd: readonly string[]): string {
   return cmd.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
