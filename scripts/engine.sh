@@ -61,6 +61,11 @@ DEBIAN_IMAGE="${CONTAINER_LINEAGE_DEBIAN_IMAGE:-debian:bookworm}"
 TIMEOUT="${CONTAINER_LINEAGE_ENGINE_TIMEOUT:-60}"
 DOCKERD_LOG="$CACHE_DIR/dockerd.log"
 LABEL_KEY="io.container-lineage.base"
+# Bump when the way a base image is made changes: a labelled image with another recipe is re-made.
+# Recipe 1: busybox rootfs with applet symlinks in /bin, /sbin, /usr/bin, /usr/sbin, /tmp 1777,
+# root/daemon/nobody users; debian from debootstrap minbase without apt lists.
+RECIPE_KEY="io.container-lineage.recipe"
+RECIPE=1
 
 log() { [ "$QUIET" = 1 ] || echo "engine: $*"; }
 warn() { echo "engine: $*" >&2; }
@@ -251,15 +256,21 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 # needs_import TAG KIND: 0 when TAG must be (re)created.
 needs_import() {
-  local tag="$1" kind="$2" label
+  local tag="$1" kind="$2" label recipe
   [ "$FORCE" = 1 ] && return 0
   image_exists "$tag" || return 0
   label="$(image_label "$tag")"
-  if [ "$label" = "$kind" ]; then
-    log "$tag present ($LABEL_KEY=$kind); left as is"
-  else
+  recipe="$(docker image inspect --format "{{ index .Config.Labels \"$RECIPE_KEY\" }}" "$tag" 2>/dev/null || true)"
+  if [ "$label" != "$kind" ]; then
     warn "$tag exists without label $LABEL_KEY=$kind (not made by this script); left as is. Use --force to replace it."
+    return 1
   fi
+  if [ "$recipe" != "$RECIPE" ]; then
+    # Made by hand or by an older version of this script: re-made (the old image stays for its children).
+    log "$tag was made by recipe '${recipe:-none}', not $RECIPE; making it again"
+    return 0
+  fi
+  log "$tag present ($LABEL_KEY=$kind, recipe $RECIPE); left as is"
   return 1
 }
 
@@ -315,6 +326,7 @@ EOF
     docker import \
       --change 'CMD ["/bin/sh"]' \
       --change "LABEL $LABEL_KEY=busybox" \
+      --change "LABEL $RECIPE_KEY=$RECIPE" \
       --change "LABEL io.container-lineage.source=\"busybox-static $version\"" \
       --message "container-lineage: busybox base from Debian busybox-static $version" \
       - "$BUSYBOX_IMAGE" >/dev/null
@@ -366,6 +378,7 @@ make_debian() {
     docker import \
       --change 'CMD ["bash"]' \
       --change "LABEL $LABEL_KEY=debian" \
+      --change "LABEL $RECIPE_KEY=$RECIPE" \
       --change "LABEL io.container-lineage.source=\"debootstrap minbase bookworm\"" \
       --message "container-lineage: debian base from debootstrap --variant=minbase bookworm" \
       - "$DEBIAN_IMAGE" >/dev/null
