@@ -291,6 +291,11 @@ function historyKey(h: HistoryEntry): string {
   return `${h.created}\u0000${h.createdBy}\u0000${h.comment}\u0000${h.size}`;
 }
 
+/** Same history entry (what {@link historyKey} encodes), compared without building strings. */
+function sameEntry(a: HistoryEntry, b: HistoryEntry): boolean {
+  return a === b || (a.created === b.created && a.size === b.size && a.createdBy === b.createdBy && a.comment === b.comment);
+}
+
 /**
  * Within one group of images sharing a trie node (same chain), find each member's history parent:
  * the member whose history is the longest strict prefix of its history. Linear in total history
@@ -353,7 +358,7 @@ function historyPrefixMatch(image: ImageRecord, candidates: readonly ImageRecord
     const h = c.history;
     if (!h || h.length >= image.history.length) continue;
     let ok = true;
-    for (let i = 0; i < h.length && ok; i++) ok = historyKey(h[i]) === historyKey(image.history[i]);
+    for (let i = 0; i < h.length && ok; i++) ok = sameEntry(h[i], image.history[i]);
     if (ok && (!best || h.length > best.history!.length)) best = c;
   }
   return best;
@@ -741,7 +746,7 @@ export function layerRows(image: ImageRecord, parent?: ImageRecord): LayerRow[] 
     }
   }
   const parentHistoryLen =
-    parent?.history && parent.history.length <= history.length && parent.history.every((h, i) => historyKey(h) === historyKey(history[i]))
+    parent?.history && parent.history.length <= history.length && parent.history.every((h, i) => sameEntry(h, history[i]))
       ? parent.history.length
       : undefined;
   const rows: LayerRow[] = [];
