@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { OverheadReport } from '../core/experiment';
 import type { Services } from '../services';
 import { OverheadPanel, type OpenTarget } from '../webview/overheadPanel';
-import type { ProbeResult } from '../webview/protocol';
+import type { ProbeResult, RunRequest } from '../webview/protocol';
 
 /**
  * What a "Measure Overhead…" invocation targets, from a tree item (Images view image/container,
@@ -47,11 +47,24 @@ export function registerOverhead(services: Services): void {
       if (!OverheadPanel.current) return;
       OverheadPanel.current.cancel();
     }),
-    vscode.commands.registerCommand('containerLineage.overhead.testProbe', async (arg?: { report?: OverheadReport }): Promise<ProbeResult> => {
-      const panel = OverheadPanel.current ?? OverheadPanel.show(services);
-      if (arg?.report) panel.showReport(arg.report);
-      return panel.probe();
-    }),
+    vscode.commands.registerCommand(
+      'containerLineage.overhead.testProbe',
+      async (arg?: { report?: OverheadReport; run?: RunRequest }): Promise<ProbeResult & { report?: OverheadReport }> => {
+        if (!arg?.report && !arg?.run && !OverheadPanel.current) throw new Error('no Container Overhead panel is open');
+        const panel = OverheadPanel.current ?? OverheadPanel.show(services);
+        if (arg?.report) panel.showReport(arg.report);
+        // Same path as the page's Run button (the page cannot be clicked from the extension host).
+        if (arg?.run) await panel.run(arg.run);
+        // The page renders asynchronously: probe until it shows the current report
+        // (its description line; strings are still checked by the caller, so escaping bugs fail).
+        let probe = await panel.probe();
+        for (let i = 0; i < 20 && panel.report && !probe.text.includes(`${panel.report.description}. n = `); i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          probe = await panel.probe();
+        }
+        return { ...probe, report: panel.report };
+      },
+    ),
     { dispose: () => OverheadPanel.current?.dispose() },
   );
 }
