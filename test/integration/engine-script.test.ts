@@ -18,6 +18,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const ENGINE_SH = path.join(ROOT, 'scripts', 'engine.sh');
 const TEST_LABEL = 'io.container-lineage.test';
 const BASE_LABEL = 'io.container-lineage.base';
+const RECIPE_LABEL = 'io.container-lineage.recipe';
 const SUITE = 'engine-script';
 
 interface RunResult {
@@ -60,6 +61,22 @@ async function runIn(docker: Docker, image: string, cmd: string[]): Promise<{ co
   }
 }
 
+/** Tag a copy of IMAGE as TAG with LABELS (an empty value removes the label), via a commit of a created container. */
+async function commitFrom(image: string, tag: string, labels: Record<string, string>): Promise<void> {
+  const docker = new EngineConnection({});
+  await docker.connect();
+  const d = docker.docker();
+  const container = await d.createContainer({ Image: image, Cmd: ['true'], Labels: { [TEST_LABEL]: SUITE } });
+  try {
+    const [repo, version] = tag.split(':');
+    const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}="${v}"`);
+    await container.commit({ repo, tag: version, changes });
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+    docker.dispose();
+  }
+}
+
 async function layers(docker: Docker, image: string): Promise<string[]> {
   return (await docker.getImage(image).inspect()).RootFS.Layers ?? [];
 }
@@ -78,6 +95,7 @@ describe('scripts/engine.sh and the sample family on the real engine', function 
   this.timeout(180_000);
   let engine: EngineConnection;
   let docker: Docker;
+  /** Tags and image IDs made here, removed after the suite. */
   const madeTags: string[] = [];
 
   before(async function () {
@@ -105,6 +123,25 @@ describe('scripts/engine.sh and the sample family on the real engine', function 
     const { code, output } = await runIn(docker, 'busybox:latest', ['/bin/sh', '-c', 'echo ok']);
     assert.equal(code, 0);
     assert.equal(output.trim(), 'ok');
+  });
+
+  it('a container on the default bridge reaches Debian\'s package mirror', async function () {
+    const container = await docker.createContainer({
+      Image: 'busybox:latest',
+      Cmd: ['wget', '-q', '-O', '-', 'http://deb.debian.org/debian/dists/bookworm/Release'],
+      Tty: true,
+      Labels: { [TEST_LABEL]: SUITE },
+      name: `cl-${SUITE}-net-${randomBytes(4).toString('hex')}`,
+    });
+    try {
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      const log = String(await container.logs({ stdout: true, stderr: true, follow: false }));
+      assert.equal(StatusCode, 0, log.slice(0, 500));
+      assert.match(log, /^Origin: Debian/m);
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   });
 
   describe('the lineage-sample family (scripts/build-samples.sh)', function () {
@@ -148,6 +185,17 @@ describe('scripts/engine.sh and the sample family on the real engine', function 
       assert.match(output, /level: grandchild, user: app/);
     });
 
+    it('the Debian sample (only when engine.sh --debian made the base) has jq from the mirror', async function () {
+      const present = await docker.getImage('lineage-sample/debian:1.0').inspect().then(() => true, () => false);
+      if (!present) this.skip(); // built only when debian:bookworm exists
+      const p = await layers(docker, 'debian:bookworm');
+      const c = await layers(docker, 'lineage-sample/debian:1.0');
+      assert.deepEqual(c.slice(0, p.length), p);
+      const { code, output } = await runIn(docker, 'lineage-sample/debian:1.0', ['jq', '--version']);
+      assert.equal(code, 0, output);
+      assert.match(output, /^jq-1\./);
+    });
+
     it('the base build context honoured samples/base/.dockerignore', async function () {
       assert.ok(fs.existsSync(path.join(ROOT, 'samples/base/app/debug.log')), 'the excluded file exists in the workspace');
       const { code, output } = await runIn(docker, 'lineage-sample/base:1.0', ['ls', '/opt/app']);
@@ -189,6 +237,31 @@ describe('scripts/engine.sh and the sample family on the real engine', function 
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /left as is/);
       assert.equal((await docker.getImage(tag).inspect()).Id, made.Id);
+    });
+
+    it('a labelled base from another recipe is re-made; an unlabelled image under the tag is left alone', async function () {
+      const suffix = randomBytes(4).toString('hex');
+      const stale = `cl-enginetest-stale-${suffix}:latest`;
+      const foreign = `cl-enginetest-foreign-${suffix}:latest`;
+      madeTags.push(stale, foreign);
+      // Stand-ins: busybox:latest re-tagged, one with the base label but no recipe, one without labels.
+      await commitFrom('busybox:latest', stale, { [BASE_LABEL]: 'busybox', [RECIPE_LABEL]: '' });
+      await commitFrom('busybox:latest', foreign, { [BASE_LABEL]: '' });
+      const staleId = (await docker.getImage(stale).inspect()).Id;
+      madeTags.push(staleId); // left untagged when the tag moves to the re-made image
+      const foreignId = (await docker.getImage(foreign).inspect()).Id;
+
+      const remade = await engineSh([], { CONTAINER_LINEAGE_BUSYBOX_IMAGE: stale });
+      assert.equal(remade.code, 0, remade.stderr);
+      assert.match(remade.stdout, /was made by recipe 'none'.*making it again/);
+      const after = await docker.getImage(stale).inspect();
+      assert.notEqual(after.Id, staleId);
+      assert.ok(after.Config.Labels?.[RECIPE_LABEL], 'the re-made image carries the recipe label');
+
+      const kept = await engineSh([], { CONTAINER_LINEAGE_BUSYBOX_IMAGE: foreign });
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.match(kept.stderr, /exists without label io\.container-lineage\.base=busybox.*left as is/);
+      assert.equal((await docker.getImage(foreign).inspect()).Id, foreignId);
     });
 
     it('--dry-run shows what it would do and changes nothing', async function () {
