@@ -1,7 +1,7 @@
 // Bundles the extension and the CLI with esbuild, and copies the chart library into media/vendor.
 // Usage: node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -34,6 +34,12 @@ await esbuild.build({
   outfile: join(root, 'dist/cli.js'),
   banner: { js: '#!/usr/bin/env node' },
 });
+
+// dockerode loads its BuildKit protobuf schemas at run time from `${__dirname}/proto`; in the
+// bundle __dirname is dist/, so ship them there (needed for BuildKit builds and their progress).
+mkdirSync(join(root, 'dist/proto'), { recursive: true });
+const protoDir = join(dirname(require.resolve('dockerode/package.json')), 'lib/proto');
+for (const f of readdirSync(protoDir)) copyFileSync(join(protoDir, f), join(root, 'dist/proto', f));
 
 // Chart library for the webview, served locally (no CDN).
 mkdirSync(join(root, 'media/vendor'), { recursive: true });
