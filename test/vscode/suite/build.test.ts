@@ -140,6 +140,52 @@ describe('Build child images (lenses, build command, diagnostics)', function () 
     assert.equal(trail[trail.length - 2], 'busybox:latest', `path in tree: ${trail.join(' → ')}`);
   });
 
+  it('the sample child built from an unsaved edit: the image reflects the buffer and appears under lineage-sample/base:1.0', async function () {
+    const docker = (await services()).engine.docker();
+    const present = await docker.getImage('lineage-sample/base:1.0').inspect().then(() => true, () => false);
+    if (!present) this.skip(); // the sample family is built by scripts/build-samples.sh before this level
+    const uri = vscode.Uri.file(path.join(samplesFolder(), 'child', 'Dockerfile'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const onDisk = doc.getText();
+    const fromLine = onDisk.split(/\r?\n/).findIndex((l) => /^FROM\s/i.test(l));
+    const ls = await waitFor('child lenses', 30_000, async () => {
+      const got = await lenses(uri);
+      return titles(got, fromLine).some((t) => /present/.test(t)) ? got : undefined;
+    });
+    assert.ok(titles(ls, fromLine).some((t) => /lineage-sample\/base:1\.0 · present · \d+ child image/.test(t)), titles(ls, fromLine).join(' | '));
+    const tag = `cl-vscode-build-${suffix}:sample-child`;
+    tags.push(tag);
+    // The unsaved buffer: the sample's text plus two lines, in an untitled editor (never written
+    // to disk, whatever auto-save does), built with the sample's folder as build context.
+    const buffer = await vscode.workspace.openTextDocument({
+      language: 'dockerfile',
+      content: `${onDisk}\nLABEL io.container-lineage.buffer="${suffix}"\nRUN echo unsaved-${suffix}\n`,
+    });
+    await vscode.window.showTextDocument(buffer);
+    assert.ok(buffer.isDirty || buffer.isUntitled);
+    const lens = ls.find((l) => l.command?.command === BUILD)!;
+    const [, opts] = lens.command!.arguments as [vscode.Uri, object];
+    const result = await vscode.commands.executeCommand<{ ok: boolean; imageId?: string; error?: string }>(BUILD, buffer.uri, {
+      ...opts,
+      tag,
+      labels: LABELS,
+      noPrompt: true,
+      contextFolder: path.dirname(uri.fsPath),
+    });
+    assert.ok(result?.ok, `build failed: ${result?.error}`);
+    const img = await docker.getImage(tag).inspect();
+    assert.equal(img.Config.Labels?.['io.container-lineage.buffer'], suffix, 'the image reflects the unsaved buffer');
+    const trail = await waitFor('the child under lineage-sample/base:1.0', 30_000, async () => {
+      const tree = await vscode.commands.executeCommand<Rendered[]>('containerLineage.internal.renderTree', 'images', true);
+      const p = tree ? findPath(tree, tag) : undefined;
+      return p && p.length >= 2 ? p : undefined;
+    });
+    assert.equal(trail[trail.length - 2], 'lineage-sample/base:1.0', `path in tree: ${trail.join(' → ')}`);
+    assert.equal(doc.getText(), onDisk, 'the sample file is untouched');
+    assert.equal(doc.isDirty, false);
+  });
+
   it('a failing build puts an error diagnostic on the failing instruction, applies no tag, and the next success clears it', async () => {
     const tag = `cl-vscode-build-${suffix}:fails`;
     tags.push(tag);
