@@ -63,7 +63,7 @@ async function main(): Promise<void> {
 
     // Our packer, bundled so the measurement is node + our code, not the TypeScript loader.
     const childJs = join(root, 'pack-child.js');
-    await esbuild.build({ entryPoints: [join(__dirname, 'context-pack-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'warning' });
+    await esbuild.build({ entryPoints: [join(__dirname, 'context', 'pack-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'warning' });
     spawnSync('sync');
 
     const idle = await measure('idle node', [process.execPath, '-e', '']);

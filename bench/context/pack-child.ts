@@ -1,6 +1,6 @@
 // Child process of bench/build-context.ts: packs the folder given as argv[2] with our build
 // context packer and writes the tar to stdout (so its peak RSS is measured on its own).
-import { packBuildContext } from '../src/engine/context';
+import { packBuildContext } from '../../src/engine/context';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: context-pack-child DIR');
