@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import { EngineConnection } from '../../src/engine/connection';
 import { LABEL_THROWAWAY } from '../../src/core/labels';
+import { TransactionRunner } from '../../src/engine/transaction';
 
 export const IMAGE = 'busybox:latest';
 
@@ -28,4 +29,36 @@ export async function removeByTestLabel(docker: Docker, suite: string): Promise<
 /** A unique suffix for names and labels. */
 export function suffix(): string {
   return Math.random().toString(36).slice(2, 10);
+}
+
+/** What {@link throwawaySuite} provides once its `before` hook ran. */
+export interface ThrowawaySuite {
+  /** Value of the `io.container-lineage.test` label on everything this suite creates. */
+  readonly suite: string;
+  readonly engine: EngineConnection;
+  readonly docker: Docker;
+  /** A runner whose containers carry the suite label; disposed in `after`. */
+  readonly runner: TransactionRunner;
+}
+
+/**
+ * Register mocha `before`/`after` hooks that connect to the real engine and make a labelled
+ * runner; `after` disposes it and removes whatever still carries this suite's label (only ours).
+ * @param name suite name (a random suffix is added).
+ */
+export function throwawaySuite(name: string): ThrowawaySuite {
+  const suite = `${name}-${suffix()}`;
+  const ctx = { suite } as { suite: string; engine: EngineConnection; docker: Docker; runner: TransactionRunner };
+  before(async () => {
+    const { engine, docker } = await connectEngine();
+    ctx.engine = engine;
+    ctx.docker = docker;
+    ctx.runner = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
+  });
+  after(async () => {
+    await ctx.runner?.dispose();
+    if (ctx.docker) await removeByTestLabel(ctx.docker, suite);
+    ctx.engine?.dispose();
+  });
+  return ctx;
 }

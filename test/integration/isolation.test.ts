@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import type { EngineConnection } from '../../src/engine/connection';
 import { drain, hostConfigFor, OutputCollector, TransactionRunner } from '../../src/engine/transaction';
 import { exitCodeOf } from '../../src/engine/pool';
 import { checkIsolation } from '../../src/engine/isolation';
 import { formatIsolationText, runIsolationCheck } from '../../src/core/isolation';
-import { connectEngine, containersOfSession, IMAGE, removeByTestLabel, suffix } from './helpers-throwaway';
+import { containersOfSession, IMAGE, throwawaySuite } from './helpers-throwaway';
 
 describe('isolation check (real engine)', function () {
-  const suite = `isolation-${suffix()}`;
-  let engine: EngineConnection;
+  const ctx = throwawaySuite('isolation');
+  const { suite } = ctx;
   let docker: Docker;
   let runner: TransactionRunner;
-
-  before(async () => {
-    ({ engine, docker } = await connectEngine());
-    runner = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
-  });
-  after(async () => {
-    await runner?.dispose();
-    if (docker) await removeByTestLabel(docker, suite);
-    engine?.dispose();
+  before(() => {
+    ({ docker, runner } = ctx);
   });
 
   it('20 cold transactions: passes, with evidence for every check', async function () {

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import type { EngineConnection } from '../../src/engine/connection';
 import { TransactionRunner } from '../../src/engine/transaction';
 import { WarmPool } from '../../src/engine/pool';
 import { LABEL_POOL } from '../../src/core/labels';
 import { runBounded } from '../../src/core/schedule';
-import { connectEngine, containersOfSession, IMAGE, removeByTestLabel, suffix } from './helpers-throwaway';
+import { containersOfSession, IMAGE, suffix, throwawaySuite } from './helpers-throwaway';
 
 describe('warm pool (real engine)', function () {
-  const suite = `pool-${suffix()}`;
-  let engine: EngineConnection;
+  const ctx = throwawaySuite('pool');
+  const { suite } = ctx;
   let docker: Docker;
   let runner: TransactionRunner;
-
-  before(async () => {
-    ({ engine, docker } = await connectEngine());
-    runner = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
-  });
-  after(async () => {
-    await runner?.dispose();
-    if (docker) await removeByTestLabel(docker, suite);
-    engine?.dispose();
+  before(() => {
+    ({ docker, runner } = ctx);
   });
 
   it('keeps K started containers labelled as pooled, each serves exactly one transaction, drained after', async () => {

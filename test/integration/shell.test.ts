@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import type { EngineConnection } from '../../src/engine/connection';
 import { TransactionRunner } from '../../src/engine/transaction';
 import { openShell, type ShellSession } from '../../src/engine/shell';
 import { LABEL_KIND } from '../../src/core/labels';
-import { connectEngine, containersOfSession, IMAGE, removeByTestLabel, suffix } from './helpers-throwaway';
+import { containersOfSession, IMAGE, suffix, throwawaySuite } from './helpers-throwaway';
 
 function collect(session: ShellSession): { text: () => string; exit: Promise<{ code: number | null; error?: string }> } {
   let out = '';
@@ -22,19 +21,12 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 describe('throwaway shell (real engine)', function () {
-  const suite = `shell-${suffix()}`;
-  let engine: EngineConnection;
+  const ctx = throwawaySuite('shell');
+  const { suite } = ctx;
   let docker: Docker;
   let runner: TransactionRunner;
-
-  before(async () => {
-    ({ engine, docker } = await connectEngine());
-    runner = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
-  });
-  after(async () => {
-    await runner?.dispose();
-    if (docker) await removeByTestLabel(docker, suite);
-    engine?.dispose();
+  before(() => {
+    ({ docker, runner } = ctx);
   });
 
   it('runs an interactive shell with a TTY of the given size; the shell exiting removes the container', async () => {

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { EngineConnection } from '../../src/engine/connection';
 import { TransactionRunner } from '../../src/engine/transaction';
 import { runBatch } from '../../src/engine/batch';
 import { LABEL_OWNER_PID } from '../../src/core/labels';
-import { connectEngine, containersOfSession, IMAGE, removeByTestLabel, suffix } from './helpers-throwaway';
+import { containersOfSession, IMAGE, throwawaySuite } from './helpers-throwaway';
 
 const CLI = join(__dirname, '..', '..', 'src', 'cli.ts');
 
@@ -21,19 +20,12 @@ function cli(args: string[], onSpawn?: (pid: number) => void): Promise<{ code: n
 }
 
 describe('batches and the CLI (real engine)', function () {
-  const suite = `batch-${suffix()}`;
-  let engine: EngineConnection;
+  const ctx = throwawaySuite('batch');
+  const { suite } = ctx;
   let docker: Docker;
   let runner: TransactionRunner;
-
-  before(async () => {
-    ({ engine, docker } = await connectEngine());
-    runner = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
-  });
-  after(async () => {
-    await runner?.dispose();
-    if (docker) await removeByTestLabel(docker, suite);
-    engine?.dispose();
+  before(() => {
+    ({ docker, runner } = ctx);
   });
 
   it('a batch reports count, failures, throughput and per-phase percentiles', async function () {

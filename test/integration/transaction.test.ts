@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import type { EngineConnection } from '../../src/engine/connection';
 import { TransactionRunner } from '../../src/engine/transaction';
 import { LABEL_OWNER_PID, LABEL_THROWAWAY } from '../../src/core/labels';
-import { connectEngine, containersOfSession, IMAGE, removeByTestLabel, suffix } from './helpers-throwaway';
+import { containersOfSession, IMAGE, suffix, throwawaySuite } from './helpers-throwaway';
 
 describe('throwaway transactions (real engine)', function () {
-  const suite = `transaction-${suffix()}`;
-  let engine: EngineConnection;
+  const ctx = throwawaySuite('transaction');
+  const { suite } = ctx;
   let docker: Docker;
   let runner: TransactionRunner;
-
-  before(async () => {
-    ({ engine, docker } = await connectEngine());
-    runner = new TransactionRunner(docker, { labels: { 'io.container-lineage.test': suite } });
-  });
-  after(async () => {
-    await runner?.dispose();
-    if (docker) await removeByTestLabel(docker, suite);
-    engine?.dispose();
+  before(() => {
+    ({ docker, runner } = ctx);
   });
 
   it('separates stdout and stderr, returns exit code 3, leaves no container', async () => {
