@@ -87,13 +87,7 @@ class ThrowawayPty implements vscode.Pseudoterminal {
 export function registerThrowawayShell(services: Services, feature: ThrowawayFeature): void {
   services.context.subscriptions.push(
     vscode.commands.registerCommand('containerLineage.transactions.openShell', async (arg?: unknown): Promise<ThrowawayShellHandle | undefined> => {
-      let image: string | undefined;
-      try {
-        image = await pickImage(feature, arg, 'Image for the throwaway shell');
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Cannot list images: ${err instanceof Error ? err.message : String(err)}`);
-        return undefined;
-      }
+      const image = await pickImage(feature, arg, 'Image for the throwaway shell');
       if (!image) return undefined;
       try {
         feature.runner();

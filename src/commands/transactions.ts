@@ -144,14 +144,20 @@ export class ThrowawayFeature implements vscode.Disposable {
 
 /**
  * Resolve the image a command applies to: an Images-view item (`{ kind: 'image', node }`), a
- * reference string, or a quick pick of local images. Returns undefined when the user dismissed it.
- * @throws the engine error when images cannot be listed.
+ * reference string, or a quick pick of local images. Returns undefined when the user dismissed the
+ * pick or the images could not be listed (the error is shown).
  */
 export async function pickImage(feature: ThrowawayFeature, arg: unknown, placeHolder: string): Promise<string | undefined> {
   if (typeof arg === 'string' && arg) return arg;
   const item = arg as { kind?: string; node?: { image?: { id: string; repoTags?: string[] } } } | undefined;
   if (item?.kind === 'image' && item.node?.image) return item.node.image.repoTags?.[0] ?? item.node.image.id;
-  const choices = await listImageChoices(feature.runner().docker);
+  let choices;
+  try {
+    choices = await listImageChoices(feature.runner().docker);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
+    return undefined;
+  }
   if (choices.length === 0) {
     void vscode.window.showWarningMessage('There are no images on the engine. Build one first (Container Lineage: Build Child Image…).');
     return undefined;
@@ -161,6 +167,21 @@ export async function pickImage(feature: ThrowawayFeature, arg: unknown, placeHo
     { placeHolder },
   );
   return picked?.reference;
+}
+
+/**
+ * Run `task` under a cancellable progress notification; cancelling aborts the signal it gets.
+ */
+function withCancellableProgress<T>(title: string, task: (progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const ac = new AbortController();
+    const sub = token.onCancellationRequested(() => ac.abort());
+    try {
+      return await task(progress, ac.signal);
+    } finally {
+      sub.dispose();
+    }
+  });
 }
 
 async function askNumber(prompt: string, value: number, min: number): Promise<number | undefined> {
@@ -232,56 +253,43 @@ async function runTransactionsCommand(feature: ThrowawayFeature, arg?: unknown):
   }
   const { security, timeoutMs } = securityFromSettings();
   const total = count;
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Transactions on ${image}`, cancellable: true },
-    async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      try {
-        const runner = feature.runner();
-        const pool = poolSize ? await feature.pool(image!, poolSize) : undefined;
-        if (pool) {
-          progress.report({ message: `filling a warm pool of ${poolSize}…` });
-          await Promise.race([pool.ready(), new Promise((r) => ac.signal.addEventListener('abort', r, { once: true }))]);
-        }
-        let last = 0;
-        const { report } = await runBatch(runner, {
-          image: image!,
-          cmd: cmd!,
-          count: total,
-          concurrency: concurrency!,
-          pool,
-          security,
-          timeoutMs,
-          signal: ac.signal,
-          onProgress: (done, n) => {
-            const inc = ((done - last) / n) * 100;
-            last = done;
-            progress.report({ increment: inc, message: `${done}/${n}` });
-          },
-        });
-        await showBatchReport(feature, report, !!given?.quiet);
-        return report;
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Transactions on ${image} failed: ${engineProblem(err)}`);
-        return undefined;
-      } finally {
-        sub.dispose();
+  return withCancellableProgress(`Transactions on ${image}`, async (progress, signal) => {
+    try {
+      const runner = feature.runner();
+      const pool = poolSize ? await feature.pool(image!, poolSize) : undefined;
+      if (pool) {
+        progress.report({ message: `filling a warm pool of ${poolSize}…` });
+        await Promise.race([pool.ready(), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
       }
-    },
-  );
+      let last = 0;
+      const { report } = await runBatch(runner, {
+        image: image!,
+        cmd: cmd!,
+        count: total,
+        concurrency: concurrency!,
+        pool,
+        security,
+        timeoutMs,
+        signal,
+        onProgress: (done, n) => {
+          const inc = ((done - last) / n) * 100;
+          last = done;
+          progress.report({ increment: inc, message: `${done}/${n}` });
+        },
+      });
+      await showBatchReport(feature, report, !!given?.quiet);
+      return report;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Transactions on ${image} failed: ${engineProblem(err)}`);
+      return undefined;
+    }
+  });
 }
 
 /** "Run in Throwaway Container…": one transaction, output streamed into the Output channel. */
 async function runOnceCommand(feature: ThrowawayFeature, arg?: unknown): Promise<TransactionResult | undefined> {
   const given = arg && typeof arg === 'object' && 'cmd' in (arg as object) ? (arg as { image: string; cmd: string[] }) : undefined;
-  let image: string | undefined;
-  try {
-    image = given?.image ?? (await pickImage(feature, arg, 'Image to run the command in'));
-  } catch (err) {
-    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
-    return undefined;
-  }
+  const image = given?.image ?? (await pickImage(feature, arg, 'Image to run the command in'));
   if (!image) return undefined;
   let cmd = given?.cmd;
   if (!cmd) {
@@ -293,79 +301,58 @@ async function runOnceCommand(feature: ThrowawayFeature, arg?: unknown): Promise
   const out = feature.output;
   out.show(true);
   out.appendLine(`$ [${image}] ${formatCommand(cmd)}`);
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Running in a throwaway ${image} container`, cancellable: true },
-    async (_p, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      try {
-        const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-        const r = await feature.runner().run({
-          image: image!,
-          cmd: cmd!,
-          security,
-          timeoutMs,
-          signal: ac.signal,
-          collect: true,
-          onOutput: (s, b) => out.append(decoders[s].decode(b, { stream: true })),
-        });
-        const t = r.timings;
-        out.appendLine(
-          `[${r.status}${r.exitCode !== null ? `, exit code ${r.exitCode}` : ''}] create ${t.create.toFixed(0)} ms, start ${t.start.toFixed(0)} ms, run ${t.run.toFixed(0)} ms, remove ${t.remove.toFixed(0)} ms, total ${t.total.toFixed(0)} ms${r.error ? ` — ${r.error}` : ''}`,
-        );
-        if (r.status === 'failed') void vscode.window.showErrorMessage(r.error ?? 'The transaction failed.');
-        return r;
-      } finally {
-        sub.dispose();
-      }
-    },
-  );
+  return withCancellableProgress(`Running in a throwaway ${image} container`, async (_p, signal) => {
+    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+    const r = await feature.runner().run({
+      image: image!,
+      cmd: cmd!,
+      security,
+      timeoutMs,
+      signal,
+      collect: true,
+      onOutput: (s, b) => out.append(decoders[s].decode(b, { stream: true })),
+    });
+    const t = r.timings;
+    out.appendLine(
+      `[${r.status}${r.exitCode !== null ? `, exit code ${r.exitCode}` : ''}] create ${t.create.toFixed(0)} ms, start ${t.start.toFixed(0)} ms, run ${t.run.toFixed(0)} ms, remove ${t.remove.toFixed(0)} ms, total ${t.total.toFixed(0)} ms${r.error ? ` — ${r.error}` : ''}`,
+    );
+    if (r.status === 'failed') void vscode.window.showErrorMessage(r.error ?? 'The transaction failed.');
+    return r;
+  });
 }
 
 /** "Check Isolation…". */
 async function checkIsolationCommand(feature: ThrowawayFeature, arg?: unknown): Promise<IsolationReport | undefined> {
   const given = arg && typeof arg === 'object' && 'count' in (arg as object) ? (arg as { image: string; count: number; poolSize?: number; quiet?: boolean }) : undefined;
-  let image: string | undefined;
-  try {
-    image = given?.image ?? (await pickImage(feature, arg, 'Image to check isolation on'));
-  } catch (err) {
-    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
-    return undefined;
-  }
+  const image = given?.image ?? (await pickImage(feature, arg, 'Image to check isolation on'));
   if (!image) return undefined;
   const count = given?.count ?? (await askNumber('Transactions in the sequence (each checks the previous ones left nothing)', 20, 2));
   if (count === undefined) return undefined;
   const { security, timeoutMs } = securityFromSettings();
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Isolation check on ${image}`, cancellable: true },
-    async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      try {
-        const report = await checkIsolation(feature.runner(), {
-          image: image!,
-          count,
-          poolSize: given?.poolSize ?? 0,
-          security,
-          timeoutMs,
-          signal: ac.signal,
-          onStep: (s) => progress.report({ increment: 100 / count, message: `#${s.index + 1} ${s.passed ? 'passed' : 'FAILED'}` }),
-        });
-        feature.output.appendLine(formatIsolationText(report));
-        if (!given?.quiet) {
-          const show = 'Show Evidence';
-          const choice = await (report.passed ? vscode.window.showInformationMessage(report.summary, show) : vscode.window.showErrorMessage(report.summary, show));
+  return withCancellableProgress(`Isolation check on ${image}`, async (progress, signal) => {
+    try {
+      const report = await checkIsolation(feature.runner(), {
+        image: image!,
+        count,
+        poolSize: given?.poolSize ?? 0,
+        security,
+        timeoutMs,
+        signal,
+        onStep: (s) => progress.report({ increment: 100 / count, message: `#${s.index + 1} ${s.passed ? 'passed' : 'FAILED'}` }),
+      });
+      feature.output.appendLine(formatIsolationText(report));
+      if (!given?.quiet) {
+        const show = 'Show Evidence';
+        void (report.passed ? vscode.window.showInformationMessage(report.summary, show) : vscode.window.showErrorMessage(report.summary, show)).then((choice) => {
           if (choice === show) feature.output.show(true);
-        }
-        return report;
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Isolation check on ${image} failed to run: ${engineProblem(err)}`);
-        return undefined;
-      } finally {
-        sub.dispose();
+        });
       }
-    },
-  );
+      return report;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Isolation check on ${image} failed to run: ${engineProblem(err)}`);
+      return undefined;
+    }
+  });
 }
 
 let active: ThrowawayFeature | undefined;
