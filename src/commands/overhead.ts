@@ -49,7 +49,7 @@ export function registerOverhead(services: Services): void {
     }),
     vscode.commands.registerCommand(
       'containerLineage.overhead.testProbe',
-      async (arg?: { report?: OverheadReport; run?: RunRequest }): Promise<ProbeResult & { report?: OverheadReport }> => {
+      async (arg?: { report?: OverheadReport; run?: RunRequest; timeoutMs?: number }): Promise<ProbeResult & { report?: OverheadReport }> => {
         if (!arg?.report && !arg?.run && !OverheadPanel.current) throw new Error('no Container Overhead panel is open');
         const panel = OverheadPanel.current ?? OverheadPanel.show(services);
         if (arg?.report) panel.showReport(arg.report);
@@ -57,7 +57,7 @@ export function registerOverhead(services: Services): void {
         if (arg?.run) await panel.run(arg.run);
         // The page renders asynchronously: probe until it shows the current report
         // (its description line; strings are still checked by the caller, so escaping bugs fail).
-        let probe = await panel.probe();
+        let probe = await panel.probe(arg?.timeoutMs);
         for (let i = 0; i < 20 && panel.report && !probe.text.includes(`${panel.report.description}. n = `); i++) {
           await new Promise((r) => setTimeout(r, 250));
           probe = await panel.probe();

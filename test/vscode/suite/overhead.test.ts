@@ -67,6 +67,10 @@ describe('Container Overhead panel', function () {
     // Opening again reveals the same panel.
     await vscode.commands.executeCommand('containerLineage.measureOverhead', 'busybox:latest');
     assert.equal(overheadTabs().length, 1);
+    // The page loaded (a webview's first load can be slow on a busy machine) and shows its form.
+    const probe = await vscode.commands.executeCommand<Probe>('containerLineage.overhead.testProbe', { timeoutMs: 90000 });
+    assert.ok(probe.text.includes('Run experiment') && probe.text.includes('Live CPU and memory'), probe.text.slice(0, 500));
+    assert.equal(probe.injectedElements, 0);
   });
 
   it('shows hostile image and label strings literally and runs nothing', async () => {
