@@ -90,10 +90,8 @@ export interface LifecyclePhaseReport {
   summary: Distribution;
 }
 
-/** Everything a report shows; the same object is rendered by the panel, the CLI and the exports. */
-export interface OverheadReport {
-  /** Format version of this object. */
-  version: 1;
+/** What identifies an experiment run (shared by raw results and the report). */
+export interface RunHeader {
   runId: string;
   image: string;
   workload: WorkloadId;
@@ -109,6 +107,12 @@ export interface OverheadReport {
   /** True when the run was cancelled; the numbers cover what finished. */
   cancelled: boolean;
   environment: Record<string, string>;
+}
+
+/** Everything a report shows; the same object is rendered by the panel, the CLI and the exports. */
+export interface OverheadReport extends RunHeader {
+  /** Format version of this object. */
+  version: 1;
   series: SeriesReport[];
   comparisons: ComparisonReport[];
   lifecycle: LifecyclePhaseReport[];
@@ -135,19 +139,7 @@ export function verdict(label: string, baselineLabel: string, r: { ratio: number
 }
 
 /** Raw results collected by the engine side. */
-export interface ExperimentResults {
-  runId: string;
-  image: string;
-  workload: WorkloadId;
-  title: string;
-  description: string;
-  measure: Measure;
-  n: number;
-  warmups: number;
-  startedAt: string;
-  finishedAt: string;
-  cancelled: boolean;
-  environment: Record<string, string>;
+export interface ExperimentResults extends RunHeader {
   variants: Array<{ id: string; label: string; side: Side }>;
   /** Measured (non-warm-up) repetitions. */
   runs: Array<{ variant: string; valueMs: number; wallMs: number }>;
@@ -200,20 +192,10 @@ export function buildReport(r: ExperimentResults): OverheadReport {
     const totals = ofMode.map((l) => PHASES.reduce((acc, p) => acc + (l.phases[p] ?? 0), 0));
     lifecycleTotals.push({ mode, medianTotalMs: distribution(totals).p50, n: totals.length });
   }
+  const { runId, image, workload, title, description, measure, n, warmups, startedAt, finishedAt, cancelled, environment } = r;
   return {
     version: 1,
-    runId: r.runId,
-    image: r.image,
-    workload: r.workload,
-    title: r.title,
-    description: r.description,
-    measure: r.measure,
-    n: r.n,
-    warmups: r.warmups,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    cancelled: r.cancelled,
-    environment: r.environment,
+    ...{ runId, image, workload, title, description, measure, n, warmups, startedAt, finishedAt, cancelled, environment },
     series,
     comparisons,
     lifecycle,

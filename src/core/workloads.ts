@@ -80,6 +80,14 @@ export const IO_DIR_VOLUME = '/cl-overhead-volume';
 /** Port the busybox echo server listens on inside a bridge-networked container. */
 export const NET_CONTAINER_PORT = 8080;
 
+/** The two plain series: host baseline and one container. */
+function hostAndContainer(): VariantSpec[] {
+  return [
+    { id: 'host', label: 'host', side: 'host' },
+    { id: 'container', label: 'container', side: 'container' },
+  ];
+}
+
 /**
  * The built-in workload definitions (custom is built by {@link customWorkload}).
  * @throws RangeError for an unknown id or "custom".
@@ -93,10 +101,7 @@ export function builtinWorkload(id: WorkloadId, sizes: WorkloadSizes = DEFAULT_S
         description: `busybox awk arithmetic loop of ${sizes.cpuIterations} iterations; value = in-process wall time (ms)`,
         measure: 'self-timed',
         script: `awk 'BEGIN { s = 0; for (i = 0; i < ${Math.floor(sizes.cpuIterations)}; i++) s += i % 7; print s }'`,
-        variants: [
-          { id: 'host', label: 'host', side: 'host' },
-          { id: 'container', label: 'container', side: 'container' },
-        ],
+        variants: hostAndContainer(),
       };
     case 'memory':
       return {
@@ -105,10 +110,7 @@ export function builtinWorkload(id: WorkloadId, sizes: WorkloadSizes = DEFAULT_S
         description: `${sizes.memoryMiB} MiB copied through a pipe with busybox dd (1 MiB blocks); value = wall time (ms)`,
         measure: 'self-timed',
         script: `dd if=/dev/zero bs=1048576 count=${Math.floor(sizes.memoryMiB)} 2>/dev/null | dd of=/dev/null bs=1048576 2>/dev/null`,
-        variants: [
-          { id: 'host', label: 'host', side: 'host' },
-          { id: 'container', label: 'container', side: 'container' },
-        ],
+        variants: hostAndContainer(),
       };
     case 'io':
       return {
@@ -154,10 +156,7 @@ export function customWorkload(command: readonly string[], hostCommand?: readonl
     measure: 'wall',
     command: [...command],
     hostCommand: [...(hostCommand && hostCommand.length ? hostCommand : command)],
-    variants: [
-      { id: 'host', label: 'host', side: 'host' },
-      { id: 'container', label: 'container', side: 'container' },
-    ],
+    variants: hostAndContainer(),
   };
 }
 
