@@ -228,10 +228,20 @@ function errorLineOf(message: string | undefined): number | undefined {
 export async function buildImage(docker: Docker, req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
   const abort = new AbortController();
-  const onAbort = (): void => abort.abort();
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  if (req.signal?.aborted) abort.abort();
   const packed = packBuildContext({ contextDir: req.contextDir, dockerfileText: req.dockerfileText, signal: abort.signal });
+  // Cancel: abort the engine request and stop the context walk (which may be waiting for the
+  // request to read more, so the stream is destroyed, not just signalled).
+  const onAbort = (): void => {
+    abort.abort();
+    if (!packed.stream.destroyed) packed.stream.destroy();
+  };
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  if (req.signal?.aborted) onAbort();
+  /** Context totals; ends the walk first when the engine stopped reading (error, cancel). */
+  const finishContext = async (): Promise<ContextStats | undefined> => {
+    if (!packed.stream.destroyed) packed.stream.destroy();
+    return packed.done.catch(() => undefined);
+  };
   const interp = new BuildStreamInterpreter(req.onOutput, req.onMessage);
   let context: ContextStats | undefined;
   let streamError: Error | undefined;
@@ -264,7 +274,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
     } catch (err) {
       const e = err as { message?: string; json?: { message?: string } };
       const msg = e.json?.message ?? e.message ?? String(err);
-      context = await packed.done.catch(() => undefined);
+      context = await finishContext();
       return result({ error: cancelled() ? 'Build cancelled.' : msg, errorLine: errorLineOf(msg) });
     }
     await new Promise<void>((resolve) => {
@@ -283,10 +293,9 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
       });
     });
     interp.end();
-    context = await packed.done.catch((err: unknown) => {
-      streamError ??= err instanceof Error ? err : new Error(String(err));
-      return undefined;
-    });
+    // The engine reads the whole context before the first step, so by now the walk is over
+    // unless the build broke off early.
+    context = await finishContext();
     if (cancelled()) {
       // The engine stops the step when the request is dropped, but only after a grace period;
       // remove the step's container now so nothing keeps running after a cancel.

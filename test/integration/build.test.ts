@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -189,6 +189,21 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     assert.deepEqual(left.map((c) => `${c.Id} ${c.State}`), []);
   });
 
+  it('cancel while the context is still uploading returns at once (the walk does not wait for the engine forever)', async () => {
+    const dir = contextDir();
+    const fd = openSync(join(dir, 'big.bin'), 'w');
+    ftruncateSync(fd, 300 * 1024 * 1024); // sparse: reads as zeros, costs no disk
+    closeSync(fd);
+    const ac = new AbortController();
+    let output = '';
+    setTimeout(() => ac.abort(), 50);
+    const r = await buildImage(docker, { contextDir: dir, dockerfileText: 'FROM busybox\nCOPY big.bin /big.bin\n', tag: `${repo}:upload-cancel`, labels, networkMode, signal: ac.signal, onOutput: (t) => (output += t) });
+    assert.equal(r.ok, false);
+    assert.equal(r.cancelled, true);
+    assert.equal(output, '', 'cancelled before the engine started the build');
+    assert.equal(await tagExists(`${repo}:upload-cancel`), false);
+  });
+
   it('no socket timeout on the build stream: a silent RUN outlasts the client timeout', async () => {
     // The default client has none (docker-modem only sets one from DOCKER_CLIENT_TIMEOUT or
     // options); a client configured with 1.5 s would kill a silent 4 s RUN without the build's
@@ -210,6 +225,15 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
       raw.on('end', () => resolve(/Successfully built/.test(text) ? 'completed' : 'ended early'));
     });
     assert.notEqual(outcome, 'completed');
+  });
+
+  // The issue's literal case; two minutes long, so opt-in (the test above proves the mechanism
+  // with a client timeout shorter than the silence).
+  (process.env.CL_BUILD_SLEEP_120 === '1' ? it : it.skip)('RUN sleep 120 with no output completes (CL_BUILD_SLEEP_120=1)', async function () {
+    this.timeout(300_000);
+    const r = await buildImage(docker, { contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 120 # ${suffix}\n`, tag: `${repo}:sleep120`, labels, networkMode, noCache: true });
+    assert.equal(r.ok, true, r.error);
+    assert.ok(r.durationMs >= 120_000);
   });
 
   it('commit a customised container as a child: Parent is the container image, changes applied', async () => {
