@@ -103,4 +103,23 @@ describe('batches and the CLI (real engine)', function () {
     const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_OWNER_PID}=${pid}`] } });
     assert.deepEqual(left, []);
   });
+
+  it('CLI: a process killed mid-batch leaves orphans that the next CLI run sweeps', async function () {
+    this.timeout(120_000);
+    let pid = 0;
+    const done = cli(['transactions', IMAGE, '-n', '50', '-c', '3', '--', 'sleep', '60'], (p) => (pid = p));
+    for (let i = 0; i < 600; i++) {
+      const list = await docker.listContainers({ filters: { label: [`${LABEL_OWNER_PID}=${pid}`] } });
+      if (list.length >= 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(pid, 'SIGKILL'); // no cleanup can run: like a crash
+    await done;
+    const orphans = await docker.listContainers({ all: true, filters: { label: [`${LABEL_OWNER_PID}=${pid}`] } });
+    assert.ok(orphans.length >= 3, `orphans left by the killed process: ${orphans.length}`);
+    const next = await cli(['run', IMAGE, '--', 'true']);
+    assert.equal(next.code, 0, next.stderr);
+    const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_OWNER_PID}=${pid}`] } });
+    assert.deepEqual(left, []);
+  });
 });
