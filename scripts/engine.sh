@@ -139,7 +139,7 @@ apt_install() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  is_root && is_debian || die "missing packages: ${missing[*]}. Install them (Debian: sudo apt-get install ${missing[*]}) and rerun."
+  if ! is_root || ! is_debian; then die "missing packages: ${missing[*]}. Install them (Debian: sudo apt-get install ${missing[*]}) and rerun."; fi
   for p in "${missing[@]}"; do
     if [ "$APT_UPDATED" = 0 ] && ! apt_has_candidate "$p"; then
       log "apt-get update (package lists lack $p)"
@@ -303,7 +303,7 @@ make_busybox() {
   cp "$bb" "$root/bin/busybox"
   local applet
   while IFS= read -r applet; do
-    [ -n "$applet" ] && [ "$applet" != bin/busybox ] || continue
+    if [ -z "$applet" ] || [ "$applet" = bin/busybox ]; then continue; fi
     mkdir -p "$root/$(dirname "$applet")"
     ln -sf /bin/busybox "$root/$applet"
   done < <("$bb" --list-full)
@@ -373,7 +373,7 @@ make_debian() {
     exit 1
   fi
   # Like the official image: no package cache, no lists (run apt-get update in a derived image).
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/dev/* "$root"/proc/* "$root"/sys/*
+  rm -rf "${root:?}"/var/cache/apt/archives/*.deb "${root:?}"/var/lib/apt/lists/* "${root:?}"/dev/* "${root:?}"/proc/* "${root:?}"/sys/*
   tar --numeric-owner -C "$root" -cf - . |
     docker import \
       --change 'CMD ["bash"]' \
