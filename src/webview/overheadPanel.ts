@@ -194,7 +194,7 @@ export class OverheadPanel implements vscode.Disposable {
     const c = config();
     this.state.form = req;
     this.state.running = true;
-    this.post({ type: 'running', running: true });
+    this.sendState();
     const ctl = new AbortController();
     this.experiment = ctl;
     void vscode.commands.executeCommand('setContext', 'containerLineage.overhead.running', true);
