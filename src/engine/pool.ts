@@ -276,11 +276,36 @@ export class WarmPool {
           throw err;
         }
         const stream = await exec.start({ hijack: true, stdin: false });
-        await drain(stream, collector).catch((err) => {
-          if (!stopReason) throw err;
-        });
-        if (!stopReason) {
-          exitCode = await exitCodeOf(exec);
+        let drained = false;
+        const output = drain(stream, collector).then(
+          () => void (drained = true),
+          (err) => {
+            drained = true;
+            if (!stopReason) throw err;
+          },
+        );
+        // A background process started by the command (`cmd &`) inherits the exec's output and
+        // keeps the stream open after the command itself exited (unlike a cold container, whose
+        // exit kills everything). So also watch the exec's state, with backoff.
+        const exited = (async (): Promise<number | null | undefined> => {
+          for (let delay = 100; !drained && !stopReason; delay = Math.min(delay * 2, 1000)) {
+            await sleep(delay);
+            if (drained || stopReason) break;
+            const info = await exec.inspect().catch(() => undefined);
+            if (info && !info.Running) return typeof info.ExitCode === 'number' ? info.ExitCode : null;
+          }
+          return undefined;
+        })();
+        await Promise.race([output, exited]);
+        if (!drained && !stopReason) {
+          // The command exited with its output still held open by a leftover process: take what
+          // arrived within a short grace, then stop reading (the container is destroyed anyway).
+          await Promise.race([output.catch(() => undefined), sleep(250)]);
+          (stream as unknown as { destroy?: () => void }).destroy?.();
+          exitCode = (await exited) ?? null;
+        } else {
+          await output;
+          if (!stopReason) exitCode = await exitCodeOf(exec);
         }
         timings.exec = timings.run = performance.now() - t1;
         break;

@@ -55,6 +55,16 @@ describe('warm pool (real engine)', function () {
     await assert.rejects(pool.run({ cmd: ['true'] }).then((r) => (r.status === 'failed' ? Promise.reject(new Error(r.error)) : r)), /drained/);
   });
 
+  it('a command that leaves a background process holding its output still completes with its exit code', async () => {
+    const pool = new WarmPool(runner, { image: IMAGE, size: 1 });
+    const r = await pool.run({ cmd: ['sh', '-c', 'sleep 30 & echo started; exit 2'], timeoutMs: 20_000 });
+    assert.equal(r.status, 'exited', r.error);
+    assert.equal(r.exitCode, 2);
+    assert.equal(r.stdout, 'started\n');
+    await pool.drain();
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+  });
+
   it('a pooled transaction past its timeout is killed and its container removed', async () => {
     const pool = new WarmPool(runner, { image: IMAGE, size: 1 });
     const r = await pool.run({ cmd: ['sleep', '30'], timeoutMs: 1000 });
