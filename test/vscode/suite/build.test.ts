@@ -207,4 +207,35 @@ describe('Build child images (lenses, build command, diagnostics)', function () 
     assert.ok(good?.ok, good?.error);
     assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Container Lineage build').length, 0);
   });
+
+  it('Commit Container as Child Image: Parent is the container image, and the image shows under it', async () => {
+    const docker = (await services()).engine.docker();
+    const base = await docker.getImage('busybox:latest').inspect();
+    const c = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['sh', '-c', 'echo customised > /custom && sleep 30'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } });
+    try {
+      await c.start();
+      const tag = `cl-vscode-build-${suffix}:committed`;
+      tags.push(tag);
+      const r = await vscode.commands.executeCommand<{ imageId: string; parentId: string }>('containerLineage.commitContainer', c.id, {
+        tag,
+        comment: 'customised in a container',
+        changes: ['CMD ["cat", "/custom"]', 'LABEL io.container-lineage.test=build'],
+        pause: true,
+        noPrompt: true,
+      });
+      assert.ok(r, 'the command returned no result (see the log)');
+      assert.equal(r.parentId, base.Id);
+      const img = await docker.getImage(tag).inspect();
+      assert.equal(img.Parent, base.Id);
+      assert.equal(img.Comment, 'customised in a container');
+      const trail = await waitFor('the committed image under busybox:latest', 30_000, async () => {
+        const tree = await vscode.commands.executeCommand<Rendered[]>('containerLineage.internal.renderTree', 'images', true);
+        const p = tree ? findPath(tree, tag) : undefined;
+        return p && p.length >= 2 ? p : undefined;
+      });
+      assert.equal(trail[trail.length - 2], 'busybox:latest');
+    } finally {
+      await c.remove({ force: true });
+    }
+  });
 });
