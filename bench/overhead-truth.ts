@@ -42,11 +42,29 @@ async function main(): Promise<void> {
   const ourContainerWall: number[] = [];
   const indepHost: number[] = [];
   const indepDocker: number[] = [];
+  const settle = () => new Promise((r) => setTimeout(r, 300)); // let container teardown finish
   for (let round = 0; round <= N; round++) {
-    const r = await runOverheadExperiment(docker, { image: IMAGE, workload: 'cpu', n: 1, warmups: 0, lifecycleRuns: 0, containerMode: 'run', sizes: SIZES });
-    const h = time([busybox, 'sh', '-c', script]);
-    const d = time(dockerRun);
-    if (round === 0) continue;
+    // Alternate who goes first, so neither side always follows a container teardown.
+    let r: Awaited<ReturnType<typeof runOverheadExperiment>> | undefined;
+    let h = 0;
+    let d = 0;
+    const ourTurn = async () => {
+      r = await runOverheadExperiment(docker, { image: IMAGE, workload: 'cpu', n: 1, warmups: 0, lifecycleRuns: 0, containerMode: 'run', sizes: SIZES });
+      await settle();
+    };
+    const theirTurn = async () => {
+      h = time([busybox, 'sh', '-c', script]);
+      d = time(dockerRun);
+      await settle();
+    };
+    if (round % 2 === 0) {
+      await ourTurn();
+      await theirTurn();
+    } else {
+      await theirTurn();
+      await ourTurn();
+    }
+    if (round === 0 || !r) continue;
     ourHostWall.push(r.series[0].wallSamples[0]);
     ourContainerWall.push(r.series[1].wallSamples[0]);
     indepHost.push(h);
