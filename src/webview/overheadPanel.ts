@@ -192,6 +192,17 @@ export class OverheadPanel implements vscode.Disposable {
     }
     const docker = this.services.engine.docker();
     const c = config();
+    if (req.workload === 'custom') {
+      // The page asked to run commands on this machine: confirm outside the webview, so nothing a
+      // page could be tricked into sending runs a host command without the user's say-so.
+      const host = req.hostCommand?.trim() ? req.hostCommand : req.command ?? '';
+      const ok = await vscode.window.showWarningMessage(
+        'Run this custom workload?',
+        { modal: true, detail: `In containers of ${req.image}: sh -c ${req.command ?? ''}\nOn this machine: /bin/sh -c ${host}\n\nEach runs ${req.n} times plus warm-ups.` },
+        'Run',
+      );
+      if (ok !== 'Run') return undefined;
+    }
     this.state.form = req;
     this.state.running = true;
     this.sendState();
