@@ -260,6 +260,15 @@ export function registerImageCommands(ui: LineageUi): void {
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, new InspectDocuments(ui)),
     run('containerLineage.images.refresh', () => ui.source.refresh()),
+    // Reveal and select an image by ID (used after a build or commit). Focuses the Images view
+    // first: nothing is fetched while it is hidden.
+    run('containerLineage.images.reveal', async (id) => {
+      if (typeof id !== 'string' || !id) return;
+      await vscode.commands.executeCommand('containerLineage.images.focus');
+      await ui.source.refresh(['images']);
+      const node = (await currentForest(ui))?.byId.get(id);
+      if (node) await reveal(node);
+    }),
     run('containerLineage.images.hideDangling', () => vscode.workspace.getConfiguration('containerLineage').update(SHOW_DANGLING_SETTING, false, vscode.ConfigurationTarget.Global)),
     run('containerLineage.images.showDangling', () => vscode.workspace.getConfiguration('containerLineage').update(SHOW_DANGLING_SETTING, true, vscode.ConfigurationTarget.Global)),
     run('containerLineage.image.revealParent', async (arg) => {
