@@ -117,7 +117,7 @@ if [ "$(docker image inspect --format '{{.Parent}}' "$COMMITTED" 2>/dev/null || 
 else
   ctr="lineage-sample-commit-$$-$RANDOM"
   trap 'docker rm -f "$ctr" >/dev/null 2>&1 || true' EXIT
-  docker run --name "$ctr" --user root "$PREFIX/base:1.0" sh -c '
+  docker run --name "$ctr" --user root --network none "$PREFIX/base:1.0" sh -c '
       echo "visitor:x:1001:1001:visitor:/home/visitor:/bin/sh" >> /etc/passwd &&
       echo "visitor:x:1001:" >> /etc/group &&
       mkdir -p /home/visitor && chown 1001:1001 /home/visitor &&
