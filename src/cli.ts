@@ -2,6 +2,18 @@
  * `container-lineage` command-line companion. Subcommands are added by the features
  * (tree, run, transactions, overhead); each uses the same core code as the extension.
  */
+const USAGE = `usage: container-lineage <command> [options]   (each command takes --help)
+
+  engine [--json]                          which engine would be used, or every endpoint tried
+  tree [--json] [--all]                    local images as a parent/child forest, with their containers
+  stages FILE [--build-arg K=V]... [--json]  a Dockerfile's stages and their resolved bases
+  run IMAGE -- CMD...                      one transaction in a fresh throwaway container
+  transactions IMAGE -n N -c C [--pool K] [--json] -- CMD...
+                                           a batch of transactions, with per-phase percentiles
+  overhead IMAGE --workload cpu|memory|io|net|custom [-n N] [--json] [-- CMD...]
+                                           container vs host timings and lifecycle costs
+`;
+
 async function main(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
@@ -17,9 +29,12 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/run')).run(argv.slice(1));
     case 'transactions':
       return (await import('./cli/transactions')).run(argv.slice(1));
-    default:
-      process.stderr.write(`usage: container-lineage <command> [options]\n`);
-      return cmd === undefined || cmd === '--help' ? 0 : 2;
+    default: {
+      const help = cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help';
+      if (!help) process.stderr.write(`container-lineage: unknown command '${cmd}'\n`);
+      (help ? process.stdout : process.stderr).write(USAGE);
+      return help ? 0 : 2;
+    }
   }
 }
 
