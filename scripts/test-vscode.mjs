@@ -10,16 +10,27 @@
 //   4. opens it in Debian's chromium via playwright-core (the extension host only starts when a
 //      client connects); the runner runs mocha inside the extension host and writes JSON results;
 //   5. drives the UI: activity bar icon, both views, the status bar item naming the engine, or the
-//      welcome text in the bad-input scenarios; saves screenshots to test-artifacts/vscode/;
+//      welcome text in the bad-input scenarios; in the default scenario also the proofs the issues
+//      ask for, each through the UI only (clicks, keys, the palette) and each with a screenshot:
+//      lineage.png (the sample family as a three-level tree with a container under its image),
+//      build-lens.png + build-child.png (the code lens over FROM in samples/child/Dockerfile, a
+//      click on "Build child image", the new image selected under lineage-sample/base:1.0),
+//      overhead.png (the palette opens the Container Overhead panel, the CPU workload runs on
+//      lineage-sample/base:1.0, charts and table shown, no experiment container left);
+//      saves screenshots to test-artifacts/vscode/;
 //   6. checks that nothing from our extensions logged an error in the extension host log;
 //   7. stops code-server (process group) and the browser.
 // Prints the mocha spec output and UI checks, then `N passed, N failed`; exits 1 on any failure.
 //
 // Environment: CL_VSCODE_SCENARIOS=default,bad-host,bad-context (subset to run),
 //   CL_VSCODE_KEEP=1 keeps the temporary profile folders, CONTAINER_LINEAGE_CACHE (see code-server.sh).
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import * as h from '../test/vscode/harness.mjs';
 
 const ARTIFACTS = path.join(h.root, 'test-artifacts/vscode');
@@ -27,10 +38,13 @@ const SAMPLES = path.join(h.root, 'samples');
 const RESULTS_TIMEOUT_MS = 240_000;
 const OUR_IDS = ['container-lineage.container-lineage', 'container-lineage.test-runner'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Label on every engine resource this script creates (the engine is shared: clean up only ours). */
+const TEST_LABEL = 'io.container-lineage.test=vscode-ui';
+const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0' };
 
 /** Scenarios: environment for code-server, which tagged suites run, and the UI checks. */
 const SCENARIOS = [
-  { name: 'default', env: {}, grep: '@scenario:', invert: true, ui: defaultUi },
+  { name: 'default', env: {}, grep: '@scenario:', invert: true, setup: defaultSetup, ui: defaultUi },
   {
     name: 'bad-host',
     env: { DOCKER_HOST: 'tcp://127.0.0.1:1' },
@@ -95,7 +109,7 @@ async function viewsRender(page) {
   }
 }
 
-async function defaultUi({ page, results, scenario }) {
+async function defaultUi({ page, results, scenario, fixture }) {
   await check(scenario, 'UI: the activity bar icon opens the Container Lineage side bar', () => openContainer(page));
   await check(scenario, 'UI: the Images and Containers views render', () => viewsRender(page));
   await check(scenario, 'UI: the status bar item names the connected engine (name, version, API version)', async () => {
@@ -109,6 +123,268 @@ async function defaultUi({ page, results, scenario }) {
     }
   });
   await page.screenshot({ path: path.join(ARTIFACTS, 'foundation.png') });
+  // Readable labels in the screenshots below; the editor keeps the rest of the 1440 px.
+  await h.setSidebarWidth(page, 560).catch(() => {});
+  await check(scenario, `UI (issue 3): ${SAMPLE.base} → ${SAMPLE.child} → ${SAMPLE.grandchild} under busybox:latest, the container ${fixture.containerName} under its image (lineage.png)`, () =>
+    screenshotOnFailure(page, 'lineage', () => lineageUi(page, fixture)),
+  );
+  await check(scenario, `UI (issue 4): the code lens over FROM in samples/child/Dockerfile names its base as present and offers "Build child image" (build-lens.png)`, () =>
+    screenshotOnFailure(page, 'build-lens', () => buildLensUi(page)),
+  );
+  await check(scenario, `UI (issue 4): a click on "Build child image" builds it and the new image is selected under ${SAMPLE.base} in the Images view (build-child.png)`, () =>
+    screenshotOnFailure(page, 'build-child', () => buildChildUi(page)),
+  );
+  await check(scenario, `UI (issue 6): the palette opens Container Overhead; the CPU workload on ${SAMPLE.base} shows charts and the table; no experiment container left (overhead.png)`, () =>
+    screenshotOnFailure(page, 'overhead', () => overheadUi(page)),
+  );
+}
+
+// ---- engine fixtures (docker CLI: the same engine the extension connects to) -------------------
+
+/** Runs the docker CLI; returns its trimmed stdout; throws with its stderr. */
+function docker(...args) {
+  try {
+    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    throw new Error(`docker ${args.join(' ')}: ${String(err.stderr || err.message).trim()}`);
+  }
+}
+const dockerAsync = async (...args) => (await promisify(execFile)('docker', args, { encoding: 'utf8' })).stdout.trim();
+const imageExists = (ref) => {
+  try {
+    docker('image', 'inspect', '--format', '{{.Id}}', ref);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Before the default scenario: the sample family (scripts/build-samples.sh, idempotent, when a
+ * member is missing) and a created, never started container of lineage-sample/grandchild:1.0 with
+ * a unique name and the label io.container-lineage.test=vscode-ui, for the lineage view to show.
+ * @returns {{ containerName: string, cleanup: () => void }}
+ */
+function defaultSetup() {
+  if (!Object.values(SAMPLE).every(imageExists)) {
+    console.log('  the sample family is incomplete: bash scripts/build-samples.sh --quiet');
+    execFileSync('bash', [path.join(h.root, 'scripts/build-samples.sh'), '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  const containerName = `cl-ui-instance-${randomBytes(4).toString('hex')}`;
+  docker('create', '--name', containerName, '--label', TEST_LABEL, '--network', 'none', SAMPLE.grandchild, 'sleep', '600');
+  console.log(`  created container ${containerName} (${SAMPLE.grandchild}, not started, ${TEST_LABEL})`);
+  return {
+    containerName,
+    cleanup: () => {
+      try {
+        docker('rm', '--force', containerName);
+      } catch (err) {
+        console.log(`  could not remove ${containerName}: ${err.message}`);
+      }
+    },
+  };
+}
+
+/** Runs `fn`; on failure saves `<name>-failed.png` (what the UI showed) and rethrows. */
+async function screenshotOnFailure(page, name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failed.png`) }).catch(() => {});
+    throw err;
+  }
+}
+
+/** Asserts that `row`'s parent row in its tree is labelled `parent`. */
+async function assertParent(page, pane, row, parent) {
+  for (let i = 0; ; i++) {
+    const got = await h.treeParentLabel(row);
+    if (got === null && i < 3) {
+      // The parent row is scrolled out of the viewport: bring it in, then the child again.
+      await (await h.treeRow(page, pane, parent)).scrollIntoViewIfNeeded();
+      await row.scrollIntoViewIfNeeded();
+      continue;
+    }
+    const label = await row.getAttribute('aria-label');
+    if (!got?.startsWith(`${parent} `)) throw new Error(`the parent of ${JSON.stringify(label)} in the tree is ${JSON.stringify(got)}, not ${parent}`);
+    return;
+  }
+}
+
+/** Issue 3: expand busybox:latest → base → child → grandchild by clicking twisties; the container under the grandchild. */
+async function lineageUi(page, fixture) {
+  await openContainer(page);
+  await viewsRender(page);
+  const images = pane(page, 'Images');
+  const chain = ['busybox:latest', SAMPLE.base, SAMPLE.child, SAMPLE.grandchild];
+  for (const [i, label] of chain.entries()) {
+    const row = await h.treeRow(page, images, label);
+    if (i > 0) await assertParent(page, images, row, chain[i - 1]);
+    await h.expandRow(row);
+  }
+  // The container appears under its image when the view has caught the engine's event (or on first load).
+  const instance = await h.treeRow(page, images, fixture.containerName, 30_000);
+  await assertParent(page, images, instance, SAMPLE.grandchild);
+  const text = await instance.innerText();
+  if (!/created/i.test(text)) throw new Error(`the container row does not show its state "created": ${JSON.stringify(text)}`);
+  // The Containers view lists it too, naming its image.
+  const inContainers = await h.treeRow(page, pane(page, 'Containers'), fixture.containerName, 15_000);
+  if (!(await inContainers.innerText()).includes(SAMPLE.grandchild)) throw new Error(`the Containers view row does not name ${SAMPLE.grandchild}: ${JSON.stringify(await inContainers.innerText())}`);
+  await (await h.treeRow(page, images, 'busybox:latest')).scrollIntoViewIfNeeded();
+  await instance.hover(); // highlight the instance row in the screenshot
+  await page.screenshot({ path: path.join(ARTIFACTS, 'lineage.png') });
+}
+
+const CHILD_DOCKERFILE = path.join(SAMPLES, 'child/Dockerfile');
+const sha256 = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Quick Open samples/child/Dockerfile; returns the code lens element over its FROM line. */
+async function openChildDockerfile(page) {
+  await h.quickOpenFile(page, { query: 'child/Dockerfile', name: 'Dockerfile', folder: 'child' });
+  const editor = page.locator('.part.editor .editor-instance .monaco-editor').first();
+  // The breadcrumbs name the folder, then the file (grandchild/Dockerfile would match the query too).
+  const crumbs = page.locator('.part.editor .monaco-breadcrumbs').first();
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const parts = (await crumbs.innerText().catch(() => '')).split('\n').map((p) => p.trim()).filter(Boolean);
+    if (parts.length >= 2 && parts.at(-2) === 'child' && parts.at(-1) === 'Dockerfile') break;
+    if (Date.now() > deadline) throw new Error(`the editor shows ${JSON.stringify(parts.join('/'))}, not child/Dockerfile`);
+    await sleep(250);
+  }
+  const lens = editor.locator('.codelens-decoration').filter({ hasText: 'Build child image' });
+  await lens.first().waitFor({ state: 'visible', timeout: 60_000 });
+  return lens.first();
+}
+
+/** Issue 4: the code lens over FROM in the sample child Dockerfile. */
+async function buildLensUi(page) {
+  const before = sha256(CHILD_DOCKERFILE);
+  const lens = await openChildDockerfile(page);
+  const text = (await lens.innerText()).replace(/\s+/g, ' ');
+  for (const part of [`${SAMPLE.base} · present`, 'child image', 'Show in tree', 'Build child image']) {
+    if (!text.includes(part)) throw new Error(`the code lens ${JSON.stringify(text)} lacks ${JSON.stringify(part)}`);
+  }
+  // The lens sits right above the FROM line.
+  const from = page.locator('.part.editor .view-line').filter({ hasText: `FROM ${SAMPLE.base}` });
+  await from.first().waitFor({ state: 'visible', timeout: 10_000 });
+  const [lb, fb] = [await lens.boundingBox(), await from.first().boundingBox()];
+  if (!lb || !fb || lb.y > fb.y || fb.y - lb.y > 40) throw new Error(`the lens (${JSON.stringify(lb)}) is not right above the FROM line (${JSON.stringify(fb)})`);
+  await page.mouse.move(1100, 700); // no hover tooltip over the tab or the lens in the screenshot
+  await page.screenshot({ path: path.join(ARTIFACTS, 'build-lens.png') });
+  if (sha256(CHILD_DOCKERFILE) !== before) throw new Error('samples/child/Dockerfile changed on disk');
+}
+
+/** Issue 4: click "Build child image", give a unique tag, wait for the new image selected under its parent. */
+async function buildChildUi(page) {
+  const before = sha256(CHILD_DOCKERFILE);
+  const tag = `lineage-ui-test/child:${randomBytes(4).toString('hex')}`;
+  try {
+    const lens = await openChildDockerfile(page);
+    await lens.locator('a', { hasText: 'Build child image' }).click({ timeout: 15_000 });
+    // The child Dockerfile has one stage and no ARG: the only prompt is the image name.
+    const box = page.locator('.quick-input-widget');
+    await box.filter({ hasText: 'image name' }).waitFor({ state: 'visible', timeout: 15_000 });
+    const input = box.locator('input.input');
+    if (!(await input.inputValue())) throw new Error('the image name prompt is not pre-filled');
+    await input.fill(tag);
+    await page.keyboard.press('Enter');
+    const images = pane(page, 'Images');
+    const row = images.locator(`.monaco-list-row[aria-label^=${h.cssString(`${tag} `)}]`);
+    // Built, revealed and selected by the extension (the build itself takes seconds).
+    const deadline = Date.now() + 90_000;
+    while ((await row.count()) === 0 || (await row.first().getAttribute('aria-selected')) !== 'true') {
+      const failed = page.locator('.notification-toast').filter({ hasText: /Build of .* failed|Build failed/ });
+      if (await failed.count()) throw new Error(`the build failed: ${await failed.first().innerText()}`);
+      if (Date.now() > deadline) throw new Error(`no selected row ${tag} in the Images view within 90 s`);
+      await sleep(300);
+    }
+    await assertParent(page, images, row.first(), SAMPLE.base);
+    const tab = page.locator('.part.editor .tab.active');
+    if ((await tab.getAttribute('class'))?.includes('dirty')) throw new Error('the Dockerfile editor became dirty');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'build-child.png') });
+    if (sha256(CHILD_DOCKERFILE) !== before) throw new Error('samples/child/Dockerfile changed on disk');
+    if (!imageExists(tag)) throw new Error(`the engine has no image ${tag}`);
+  } finally {
+    if (imageExists(tag)) {
+      try {
+        docker('rmi', tag);
+      } catch (err) {
+        console.log(`      could not remove ${tag}: ${err.message}`);
+      }
+    }
+  }
+}
+
+/** Issue 6: the Container Overhead panel from the palette, the CPU workload on the sample base image. */
+async function overheadUi(page) {
+  const overheadLabel = 'io.container-lineage.overhead';
+  /** Run IDs of experiment containers on the sample base image seen while the experiment runs. */
+  const runIds = new Set();
+  let watching = true;
+  const watch = (async () => {
+    while (watching) {
+      const out = await dockerAsync('ps', '-a', '--filter', `label=${overheadLabel}`, '--format', `{{.Image}}\t{{.Label "${overheadLabel}"}}`).catch(() => '');
+      for (const line of out.split('\n').filter(Boolean)) {
+        const [image, runId] = line.split('\t');
+        if (image === SAMPLE.base && runId) runIds.add(runId);
+      }
+      await sleep(300);
+    }
+  })();
+  try {
+    await h.runFromPalette(page, 'Container Lineage: Measure Overhead…');
+    const tab = page.locator('.part.editor .tab.active');
+    await tab.filter({ hasText: 'Container Overhead' }).waitFor({ timeout: 30_000 });
+    const f = await h.webviewFrame(page, 'Container Overhead', 90_000);
+    await f.locator('#run:enabled').waitFor({ timeout: 30_000 });
+    await f.locator('#image').fill(SAMPLE.base);
+    await f.locator('#workload').selectOption('cpu');
+    await f.locator('#n').fill('3');
+    await f.locator('#run').click();
+    // Finished: the results name this run's image and the Run button is enabled again.
+    await f.locator('#report-title').filter({ hasText: `CPU-bound loop on ${SAMPLE.base}` }).waitFor({ timeout: 150_000 });
+    await f.locator('#run:enabled').waitFor({ timeout: 30_000 });
+    const table = await f.locator('#series-table').innerText();
+    for (const series of ['host', 'container']) {
+      if (!new RegExp(`^${series}\\t3\\t`, 'm').test(table)) throw new Error(`the series table has no ${series} row with n = 3: ${JSON.stringify(table)}`);
+    }
+    if (!/^container\t.*\t\d+\.\d+ \(\d/m.test(table)) throw new Error(`the series table shows no container/host ratio with its interval: ${JSON.stringify(table)}`);
+    const lifecycle = await f.locator('#lifecycle-table').innerText();
+    for (const phase of ['create', 'start', 'remove']) if (!lifecycle.includes(phase)) throw new Error(`the lifecycle table lacks ${phase}: ${JSON.stringify(lifecycle)}`);
+    // The charts are drawn: each canvas is on screen and has painted pixels.
+    for (const id of ['chart-dist', 'chart-lifecycle']) {
+      const canvas = f.locator(`canvas#${id}`);
+      await canvas.waitFor({ state: 'visible', timeout: 15_000 });
+      const painted = await canvas.evaluate((c) => {
+        const ctx = c.getContext('2d');
+        if (!ctx || !c.width || !c.height) return 0;
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
+        return n;
+      });
+      if (painted < 500) throw new Error(`the chart ${id} is blank (${painted} painted pixels)`);
+    }
+    // The page from its top: the form (image, workload, repetitions), the results, charts, table.
+    await f.locator('h1').scrollIntoViewIfNeeded();
+    await page.mouse.move(25, 650); // an empty spot of the activity bar: no hover anywhere
+    await page.screenshot({ path: path.join(ARTIFACTS, 'overhead.png') });
+  } finally {
+    watching = false;
+    await watch;
+  }
+  // Nothing of this experiment is left: no container of its run IDs, none with the label on the sample base image.
+  const left = () =>
+    docker('ps', '-a', '--filter', `label=${overheadLabel}`, '--format', `{{.ID}}\t{{.Image}}\t{{.Label "${overheadLabel}"}}`)
+      .split('\n')
+      .filter(Boolean)
+      .filter((l) => {
+        const [, image, runId] = l.split('\t');
+        return image === SAMPLE.base || runIds.has(runId);
+      });
+  for (let i = 0; i < 20 && left().length; i++) await sleep(500);
+  if (left().length) throw new Error(`experiment containers left on the engine: ${left().join('; ')}`);
+  if (runIds.size === 0) console.log('      (no experiment container was seen while it ran; checked by label and image only)');
 }
 
 async function welcomeUi({ page, scenario }, expected) {
@@ -151,7 +427,9 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
   const env = { ...scenario.env, CL_TEST_RESULTS: resultsFile, CL_TEST_GREP: scenario.grep, CL_TEST_INVERT: scenario.invert ? '1' : '0' };
   let server;
   let browser;
+  let fixture;
   try {
+    fixture = scenario.setup?.();
     server = await h.startCodeServer(cs, { userDataDir, extensionsDir, folder: SAMPLES, env });
     running.add(server.stop);
     console.log(`  code-server ${cs.version} at ${server.url} (pid ${server.pid})`);
@@ -169,7 +447,7 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
     console.log(results.spec.replace(/^/gm, '  '));
     for (const t of results.summary.tests) outcomes.push({ scenario: scenario.name, state: t.state });
     console.log('  UI');
-    await scenario.ui({ page: browser.page, results, scenario: scenario.name });
+    await scenario.ui({ page: browser.page, results, scenario: scenario.name, fixture });
     await check(scenario.name, 'nothing from Container Lineage logged an error in the extension host log', async () => {
       const errors = h.extensionHostErrors(userDataDir, OUR_IDS);
       if (errors.length) throw new Error(errors.join('\n'));
@@ -179,6 +457,7 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
     await server?.stop();
     running.delete(browser?.close);
     running.delete(server?.stop);
+    fixture?.cleanup();
   }
 }
 
@@ -211,7 +490,12 @@ async function main() {
   process.exitCode = failed > 0 || fatal > 0 ? 1 : 0;
 }
 
-main().catch((err) => {
-  console.error(err?.stack ?? err);
-  process.exitCode = 1;
-});
+// Run only as a script (importing it, e.g. to try one UI step against a running code-server, runs nothing).
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((err) => {
+    console.error(err?.stack ?? err);
+    process.exitCode = 1;
+  });
+}
+
+export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi };
