@@ -132,7 +132,7 @@ async function defaultUi({ page, results, scenario, fixture }) {
     screenshotOnFailure(page, 'build-lens', () => buildLensUi(page)),
   );
   await check(scenario, `UI (issue 4): a click on "Build child image" builds it and the new image is selected under ${SAMPLE.base} in the Images view (build-child.png)`, () =>
-    screenshotOnFailure(page, 'build-child', () => buildChildUi(page)),
+    screenshotOnFailure(page, 'build-child', () => buildChildUi(page, fixture)),
   );
   await check(scenario, `UI (issue 6): the palette opens Container Overhead; the CPU workload on ${SAMPLE.base} shows charts and the table; no experiment container left (overhead.png)`, () =>
     screenshotOnFailure(page, 'overhead', () => overheadUi(page)),
@@ -173,9 +173,21 @@ function defaultSetup() {
   const containerName = `cl-ui-instance-${randomBytes(4).toString('hex')}`;
   docker('create', '--name', containerName, '--label', TEST_LABEL, '--network', 'none', SAMPLE.grandchild, 'sleep', '600');
   console.log(`  created container ${containerName} (${SAMPLE.grandchild}, not started, ${TEST_LABEL})`);
+  /** Tags of images built through the UI (removed here too: a build may finish after its check gave up). */
+  const images = new Set();
   return {
     containerName,
+    images,
+    /** After code-server has stopped (no build can still be running). */
     cleanup: () => {
+      for (const tag of images) {
+        if (!imageExists(tag)) continue;
+        try {
+          docker('rmi', tag);
+        } catch (err) {
+          console.log(`  could not remove ${tag}: ${err.message}`);
+        }
+      }
       try {
         docker('rm', '--force', containerName);
       } catch (err) {
@@ -240,17 +252,17 @@ const sha256 = (file) => createHash('sha256').update(fs.readFileSync(file)).dige
 
 /** Quick Open samples/child/Dockerfile; returns the code lens element over its FROM line. */
 async function openChildDockerfile(page) {
-  await h.quickOpenFile(page, { query: 'child/Dockerfile', name: 'Dockerfile', folder: 'child' });
-  const editor = page.locator('.part.editor .editor-instance .monaco-editor').first();
-  // The breadcrumbs name the folder, then the file (grandchild/Dockerfile would match the query too).
+  // The breadcrumbs name the folder, then the file (grandchild/Dockerfile matches the query too).
   const crumbs = page.locator('.part.editor .monaco-breadcrumbs').first();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const parts = (await crumbs.innerText().catch(() => '')).split('\n').map((p) => p.trim()).filter(Boolean);
-    if (parts.length >= 2 && parts.at(-2) === 'child' && parts.at(-1) === 'Dockerfile') break;
-    if (Date.now() > deadline) throw new Error(`the editor shows ${JSON.stringify(parts.join('/'))}, not child/Dockerfile`);
-    await sleep(250);
+  const shown = async () => (await crumbs.innerText().catch(() => '')).split('\n').map((p) => p.trim()).filter(Boolean).join('/');
+  for (let attempt = 1; ; attempt++) {
+    await h.quickOpenFile(page, { query: 'child/Dockerfile', name: 'Dockerfile', folder: 'child' });
+    const deadline = Date.now() + 10_000;
+    while ((await shown()) !== 'child/Dockerfile' && Date.now() < deadline) await sleep(250);
+    if ((await shown()) === 'child/Dockerfile') break;
+    if (attempt >= 3) throw new Error(`the editor shows ${JSON.stringify(await shown())}, not child/Dockerfile, after ${attempt} Quick Opens`);
   }
+  const editor = page.locator('.part.editor .editor-instance .monaco-editor').first();
   const lens = editor.locator('.codelens-decoration').filter({ hasText: 'Build child image' });
   await lens.first().waitFor({ state: 'visible', timeout: 60_000 });
   return lens.first();
@@ -259,6 +271,8 @@ async function openChildDockerfile(page) {
 /** Issue 4: the code lens over FROM in the sample child Dockerfile. */
 async function buildLensUi(page) {
   const before = sha256(CHILD_DOCKERFILE);
+  // The suites' messages (e.g. their deliberately failing build) would cover the screenshots.
+  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch((err) => console.log(`      (notifications not cleared: ${err.message})`));
   const lens = await openChildDockerfile(page);
   const text = (await lens.innerText()).replace(/\s+/g, ' ');
   for (const part of [`${SAMPLE.base} · present`, 'child image', 'Show in tree', 'Build child image']) {
@@ -275,9 +289,10 @@ async function buildLensUi(page) {
 }
 
 /** Issue 4: click "Build child image", give a unique tag, wait for the new image selected under its parent. */
-async function buildChildUi(page) {
+async function buildChildUi(page, fixture) {
   const before = sha256(CHILD_DOCKERFILE);
   const tag = `lineage-ui-test/child:${randomBytes(4).toString('hex')}`;
+  fixture.images.add(tag);
   try {
     const lens = await openChildDockerfile(page);
     await lens.locator('a', { hasText: 'Build child image' }).click({ timeout: 15_000 });
@@ -289,15 +304,22 @@ async function buildChildUi(page) {
     await input.fill(tag);
     await page.keyboard.press('Enter');
     const images = pane(page, 'Images');
-    const row = images.locator(`.monaco-list-row[aria-label^=${h.cssString(`${tag} `)}]`);
-    // Built, revealed and selected by the extension (the build itself takes seconds).
+    // Built, revealed and selected by the extension (the build itself takes seconds). The row is
+    // labelled with the image's best tag: an identical build (same image ID, e.g. a concurrent run
+    // of this level) may have given the image another tag, so any of its tags counts.
+    const selected = images.locator('.monaco-list-row[aria-selected="true"]');
     const deadline = Date.now() + 90_000;
-    while ((await row.count()) === 0 || (await row.first().getAttribute('aria-selected')) !== 'true') {
-      const failed = page.locator('.notification-toast').filter({ hasText: /Build of .* failed|Build failed/ });
+    let tags = [];
+    for (;;) {
+      if (!tags.length && imageExists(tag)) tags = JSON.parse(docker('image', 'inspect', '--format', '{{json .RepoTags}}', tag));
+      const label = (await selected.count()) ? await selected.first().getAttribute('aria-label') : null;
+      if (label && tags.some((t) => label.startsWith(`${t} `))) break;
+      const failed = page.locator('.notification-toast').filter({ hasText: `Build of ${tag} failed` });
       if (await failed.count()) throw new Error(`the build failed: ${await failed.first().innerText()}`);
-      if (Date.now() > deadline) throw new Error(`no selected row ${tag} in the Images view within 90 s`);
+      if (Date.now() > deadline) throw new Error(`no selected row for ${tag} (tags ${JSON.stringify(tags)}) in the Images view within 90 s; selected: ${JSON.stringify(label)}`);
       await sleep(300);
     }
+    const row = selected;
     await assertParent(page, images, row.first(), SAMPLE.base);
     const tab = page.locator('.part.editor .tab.active');
     if ((await tab.getAttribute('class'))?.includes('dirty')) throw new Error('the Dockerfile editor became dirty');
@@ -305,6 +327,10 @@ async function buildChildUi(page) {
     if (sha256(CHILD_DOCKERFILE) !== before) throw new Error('samples/child/Dockerfile changed on disk');
     if (!imageExists(tag)) throw new Error(`the engine has no image ${tag}`);
   } finally {
+    // A build still running (the check gave up early) would tag its image later: wait for its
+    // progress notification to go, then remove the image (fixture.cleanup catches any late one).
+    const progress = page.locator('.notification-toast').filter({ hasText: `Building ${tag}` });
+    for (let i = 0; i < 120 && (await progress.count().catch(() => 0)) > 0; i++) await sleep(500);
     if (imageExists(tag)) {
       try {
         docker('rmi', tag);

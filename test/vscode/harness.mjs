@@ -316,27 +316,27 @@ export async function runFromPalette(page, title, timeoutMs = 15_000) {
 }
 
 /**
- * Opens a workspace file with Quick Open (Ctrl+P): types `query`, clicks the row whose file name
- * is `name` and whose description (the folder) is `folder`.
+ * Opens a workspace file with Quick Open (Ctrl+P): types `query` and clicks the row whose file
+ * name is `name` and whose description (the folder) is `folder`. The list re-sorts while results
+ * arrive, so the caller should check which file the editor shows and try again if needed.
  */
 export async function quickOpenFile(page, { query, name, folder }, timeoutMs = 20_000) {
   const input = await openQuickInput(page, 'Control+P');
   await input.fill(query);
-  const rows = page.locator('.quick-input-widget .monaco-list-row');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await rows.evaluateAll(
-      (els, want) =>
-        els.findIndex((e) => e.querySelector('.label-name')?.textContent?.trim() === want.name && e.querySelector('.label-description')?.textContent?.trim() === want.folder),
-      { name, folder },
-    );
-    if (found >= 0) {
-      await rows.nth(found).click();
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`Quick Open "${query}" lists no ${folder}/${name}: ${JSON.stringify(await rows.allInnerTexts())}`);
-    await sleep(250);
+  const exact = (text) => new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact(name) }) })
+    .filter({ has: page.locator('.label-description', { hasText: exact(folder) }) })
+    .first();
+  try {
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const shown = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+    throw new Error(`Quick Open "${query}" lists no ${folder}/${name}: ${JSON.stringify(shown)}`);
   }
+  await sleep(300); // let the result list settle (file search results arrive after the history)
+  await row.click({ timeout: 10_000 });
 }
 
 /** The pane (header + body) of a view in the side bar, by its name ("Images"). */
