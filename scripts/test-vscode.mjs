@@ -225,6 +225,8 @@ async function assertParent(page, pane, row, parent) {
 
 /** Issue 3: expand busybox:latest → base → child → grandchild by clicking twisties; the container under the grandchild. */
 async function lineageUi(page, fixture) {
+  // The suites' messages (e.g. their deliberately failing build) would cover the screenshots.
+  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch((err) => console.log(`      (notifications not cleared: ${err.message})`));
   await openContainer(page);
   await viewsRender(page);
   const images = pane(page, 'Images');
@@ -262,6 +264,7 @@ async function openChildDockerfile(page) {
     if ((await shown()) === 'child/Dockerfile') break;
     if (attempt >= 3) throw new Error(`the editor shows ${JSON.stringify(await shown())}, not child/Dockerfile, after ${attempt} Quick Opens`);
   }
+  await page.mouse.move(1100, 700); // off the tabs (a tab's hover would cover the breadcrumbs in screenshots)
   const editor = page.locator('.part.editor .editor-instance .monaco-editor').first();
   const lens = editor.locator('.codelens-decoration').filter({ hasText: 'Build child image' });
   await lens.first().waitFor({ state: 'visible', timeout: 60_000 });
@@ -271,8 +274,6 @@ async function openChildDockerfile(page) {
 /** Issue 4: the code lens over FROM in the sample child Dockerfile. */
 async function buildLensUi(page) {
   const before = sha256(CHILD_DOCKERFILE);
-  // The suites' messages (e.g. their deliberately failing build) would cover the screenshots.
-  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch((err) => console.log(`      (notifications not cleared: ${err.message})`));
   const lens = await openChildDockerfile(page);
   const text = (await lens.innerText()).replace(/\s+/g, ' ');
   for (const part of [`${SAMPLE.base} · present`, 'child image', 'Show in tree', 'Build child image']) {
@@ -284,6 +285,7 @@ async function buildLensUi(page) {
   const [lb, fb] = [await lens.boundingBox(), await from.first().boundingBox()];
   if (!lb || !fb || lb.y > fb.y || fb.y - lb.y > 40) throw new Error(`the lens (${JSON.stringify(lb)}) is not right above the FROM line (${JSON.stringify(fb)})`);
   await page.mouse.move(1100, 700); // no hover tooltip over the tab or the lens in the screenshot
+  await sleep(500);
   await page.screenshot({ path: path.join(ARTIFACTS, 'build-lens.png') });
   if (sha256(CHILD_DOCKERFILE) !== before) throw new Error('samples/child/Dockerfile changed on disk');
 }
