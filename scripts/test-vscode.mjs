@@ -458,6 +458,7 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
   let fixture;
   try {
     fixture = scenario.setup?.();
+    if (fixture) running.add(fixture.cleanup); // Ctrl-C removes them too
     server = await h.startCodeServer(cs, { userDataDir, extensionsDir, folder: SAMPLES, env });
     running.add(server.stop);
     console.log(`  code-server ${cs.version} at ${server.url} (pid ${server.pid})`);
@@ -485,7 +486,10 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
     await server?.stop();
     running.delete(browser?.close);
     running.delete(server?.stop);
-    fixture?.cleanup();
+    if (fixture) {
+      running.delete(fixture.cleanup);
+      fixture.cleanup();
+    }
   }
 }
 
