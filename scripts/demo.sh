@@ -104,6 +104,9 @@ Object.assign(settings, {
   'extensions.autoUpdate': false,
   'update.mode': 'none',
   'git.openRepositoryInParentFolders': 'never',
+  // code-server opens an AI chat panel in the secondary side bar by default; it squeezes the views.
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 });
 settings['workbench.startupEditor'] ??= 'none';
 fs.writeFileSync(file, JSON.stringify(settings, null, 2));

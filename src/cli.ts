@@ -30,8 +30,9 @@ async function main(argv: string[]): Promise<number> {
     case 'transactions':
       return (await import('./cli/transactions')).run(argv.slice(1));
     default: {
-      const help = cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help';
-      if (!help) process.stderr.write(`container-lineage: unknown command '${cmd}'\n`);
+      const help = cmd === '--help' || cmd === '-h' || cmd === 'help';
+      if (cmd === undefined) process.stderr.write('container-lineage: a command is required\n');
+      else if (!help) process.stderr.write(`container-lineage: unknown command '${cmd}'\n`);
       (help ? process.stdout : process.stderr).write(USAGE);
       return help ? 0 : 2;
     }

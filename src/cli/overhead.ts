@@ -8,7 +8,7 @@
  */
 import { reportToText } from '../core/overheadReport';
 import { WORKLOAD_IDS, type WorkloadId } from '../core/workloads';
-import { EngineConnection } from '../engine/connection';
+import { connectCli } from './connect';
 import { runOverheadExperiment } from '../engine/overhead';
 
 export const USAGE = `usage: container-lineage overhead IMAGE --workload cpu|memory|io|net|custom [options] [-- CMD…]
@@ -99,12 +99,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`container-lineage overhead: ${(err as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
-  const engine = new EngineConnection({ env: process.env });
-  const state = await engine.connect();
-  if (state.kind !== 'connected') {
-    process.stderr.write(`container-lineage overhead: no container engine answered. Start one (scripts/engine.sh) or set DOCKER_HOST.\n`);
-    return 1;
-  }
+  const engine = await connectCli('overhead');
+  if (!engine) return 1;
   const ctl = new AbortController();
   const onSigint = () => {
     process.stderr.write('\ncancelling: removing the experiment containers…\n');

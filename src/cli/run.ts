@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     }
     throw e;
   }
-  const opened = await openRunner(err);
+  const opened = await openRunner('run', err);
   if (!opened) return 1;
   const controller = new AbortController();
   const unhook = abortOnSignals(controller, err);

@@ -3,7 +3,7 @@
  * `transactions`). Options before `--` are ours; everything after is the command.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeCandidate, EngineConnection } from '../engine/connection';
+import { connectCli } from './connect';
 import { currentOwner } from '../engine/owner';
 import { sweepOrphans } from '../engine/sweep';
 import { TransactionRunner, type SecurityOptions } from '../engine/transaction';
@@ -118,15 +118,9 @@ export function parseOurs(ours: string[], extra: OptionTable): ParsedOptions {
  * sockets), sweep orphans of dead processes, and make a runner for this process.
  * @returns undefined (after printing what was tried) when no engine answers.
  */
-export async function openRunner(log: (line: string) => void): Promise<{ runner: TransactionRunner; close: () => Promise<void> } | undefined> {
-  const engine = new EngineConnection({ env: process.env, host: process.env.CONTAINER_LINEAGE_ENGINE_HOST, retry: false, healthIntervalMs: 0 });
-  const state = await engine.connect();
-  if (state.kind !== 'connected') {
-    log('No container engine answered. Tried:');
-    for (const a of state.kind === 'disconnected' ? state.attempts : []) log(`  - ${describeCandidate(a)}: ${a.error ?? 'answered'}`);
-    engine.dispose();
-    return undefined;
-  }
+export async function openRunner(command: string, log: (line: string) => void): Promise<{ runner: TransactionRunner; close: () => Promise<void> } | undefined> {
+  const engine = await connectCli(command, (text) => log(text.replace(/\n$/, '')));
+  if (!engine) return undefined;
   const docker = engine.docker();
   const owner = currentOwner();
   try {

@@ -7,7 +7,7 @@
  */
 import { bestTag, buildLineage, shortId, type ContainerRecord, type LineageForest, type LineageNode } from '../core/lineage';
 import { formatAge, formatBytes } from '../core/format';
-import { describeCandidate, EngineConnection } from '../engine/connection';
+import { connectCli } from './connect';
 import { ImageCatalog, listContainers } from '../engine/images';
 
 const USAGE = `usage: container-lineage tree [--json] [--all] [--no-containers]
@@ -96,16 +96,9 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`container-lineage tree: unknown option ${bad.join(' ')}\n${USAGE}`);
     return 2;
   }
-  const engine = new EngineConnection({ env: process.env, retry: false });
+  const engine = await connectCli('tree');
+  if (!engine) return 1;
   try {
-    const state = await engine.connect();
-    if (state.kind !== 'connected') {
-      const attempts = state.kind === 'disconnected' ? state.attempts : [];
-      process.stderr.write(
-        `container-lineage tree: no container engine answered. Tried:\n${attempts.map((a) => `  - ${describeCandidate(a)}: ${a.error ?? 'answered'}`).join('\n') || '  (nothing)'}\nStart the engine or set DOCKER_HOST, then run again.\n`,
-      );
-      return 1;
-    }
     const docker = engine.docker();
     const [images, containers] = await Promise.all([new ImageCatalog().listImages(docker), listContainers(docker)]);
     const withContainers = !args.includes('--no-containers');

@@ -220,7 +220,7 @@ export function resolveCandidates(input: ResolveInput): Resolution {
   if (dockerHost) {
     const ctx = currentContext(input, configDir);
     if (ctx.name && ctx.name !== 'default') notes.push(`Docker context '${ctx.name}' was not used: DOCKER_HOST takes precedence, as in the docker CLI.`);
-    notes.push(`DOCKER_HOST is set, so only it was tried (as the docker CLI does); unset it, or set ${HOST_SETTING}, to use another engine.`);
+    notes.push(`DOCKER_HOST is set, so only it was tried (as the docker CLI does); unset it, or set ${HOST_SETTING} (on the command line: CONTAINER_LINEAGE_ENGINE_HOST), to use another engine.`);
     return { candidates: [fromHost('DOCKER_HOST', dockerHost, 'DOCKER_HOST', envTls(input))], explicit: true, notes };
   }
   const ctx = currentContext(input, configDir);
