@@ -74,6 +74,18 @@ describe('Build child images (lenses, build command, diagnostics)', function () 
     await vscode.workspace.getConfiguration('containerLineage').update('build.network', undefined, vscode.ConfigurationTarget.Global);
     const docker = (await services()).engine.docker();
     for (const t of tags) await docker.getImage(t).remove().catch(() => undefined);
+    // Leave the Images view settled: the removed images gone from the provider, and the selection
+    // (the last build/commit selected its image) moved to an image that still exists. Otherwise
+    // the next suite's view focus reveals a selected element the tree no longer holds (VS Code's
+    // TreeView.focus reveals the selection: "Data tree node not found").
+    const removed = new Set(tags);
+    const has = (items: Rendered[]): boolean => items.some((i) => removed.has(i.label) || has(i.children));
+    await waitFor('removed images gone from the Images view', 30_000, async () => {
+      const tree = await vscode.commands.executeCommand<Rendered[]>('containerLineage.internal.renderTree', 'images', true);
+      return has(tree ?? []) ? undefined : true;
+    });
+    const busybox = await docker.getImage('busybox:latest').inspect().catch(() => undefined);
+    if (busybox) await vscode.commands.executeCommand('containerLineage.images.reveal', busybox.Id);
     // close what the suite opened without save prompts (untitled buffers are dirty)
     for (let i = 0; i < 10 && vscode.window.activeTextEditor; i++) {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
