@@ -59,6 +59,13 @@ export class BuildStreamInterpreter {
   failedStep: BuildStep | undefined;
   /** ID of the intermediate container of the running step ("---> Running in <id>"), until removed. */
   runningContainer: string | undefined;
+  /**
+   * Image IDs (short, as printed) that steps after a `FROM` produced ("---> <id>"), in order,
+   * including steps taken from the cache. On a failed build the engine keeps them as build cache
+   * (like `docker build`), so a fixed Dockerfile rebuilds fast; callers that must leave nothing
+   * (tests) can remove them.
+   */
+  readonly stepImages: string[] = [];
   /** Lines that were not JSON (kept for the log). */
   readonly garbage: string[] = [];
 
@@ -128,6 +135,8 @@ export class BuildStreamInterpreter {
     const line = raw.replace(/\r$/, '');
     const s = /^Step (\d+)\/(\d+) : /.exec(line);
     if (s) this.step = { number: Number(s[1]), total: Number(s[2]), line: line.trim() };
+    const stepImage = /^ ---> ([0-9a-f]{12,64})\s*$/.exec(line);
+    if (stepImage && this.step && !/^Step \d+\/\d+ : FROM\b/i.test(this.step.line)) this.stepImages.push(stepImage[1]!);
     const run = /^ ---> Running in ([0-9a-f]{12,64})\s*$/.exec(line);
     if (run) this.runningContainer = run[1];
     const rm = /^Removing intermediate container ([0-9a-f]{12,64})\s*$/.exec(line);
@@ -178,6 +187,8 @@ export interface BuildResult {
   errorLine?: number;
   /** Whether the build was cancelled through the signal. */
   cancelled: boolean;
+  /** Short IDs of the images the steps after `FROM` produced or took from the cache (see {@link BuildStreamInterpreter.stepImages}). */
+  stepImages: string[];
   /** Context totals (undefined when the context could not be packed). */
   context?: ContextStats;
   /** Duration in ms. */
@@ -251,6 +262,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
     cancelled: cancelled(),
     context,
     durationMs: Date.now() - started,
+    stepImages: [...interp.stepImages],
     ...extra,
   });
   try {
@@ -314,7 +326,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
       const { repo, tag } = splitRepoTag(req.tag);
       await docker.getImage(imageId).tag({ repo, tag });
     }
-    return { ok: true, imageId, tag: req.tag, cancelled: false, context, durationMs: Date.now() - started };
+    return { ok: true, imageId, tag: req.tag, cancelled: false, context, durationMs: Date.now() - started, stepImages: [...interp.stepImages] };
   } catch (err) {
     return result({ error: err instanceof Error ? err.message : String(err) });
   } finally {

@@ -23,6 +23,13 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
   const repo = `cl-test-build-${suffix}`;
   const dirs: string[] = [];
   const containers: string[] = [];
+  /** Images the build steps produced: a failed build leaves them as cache, the suite removes them. */
+  const stepImages: string[] = [];
+  const build = async (req: Parameters<typeof buildImage>[1]) => {
+    const r = await buildImage(docker, req);
+    stepImages.push(...r.stepImages);
+    return r;
+  };
 
   before(async () => {
     const engine = new EngineConnection({ env: process.env });
@@ -38,6 +45,8 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
       for (const t of i.RepoTags ?? []) if (t.startsWith(repo)) await docker.getImage(t).remove().catch(() => undefined);
     }
     for (const i of imgs) if ((i.RepoTags ?? []).every((t) => t.startsWith(repo) || t === '<none>:<none>')) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+    // Newest first, never forced: an image still in use (a tag, a child, a container) stays.
+    for (const id of [...new Set(stepImages)].reverse()) await docker.getImage(id).remove().catch(() => undefined);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -82,7 +91,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const buffer = 'FROM busybox\nRUN echo from-the-buffer > /which\nCOPY . /ctx/\n';
     const tag = `${repo}:child`;
     let output = '';
-    const r = await buildImage(docker, { contextDir: dir, dockerfileText: buffer, tag, labels, networkMode, onOutput: (t) => (output += t) });
+    const r = await build({ contextDir: dir, dockerfileText: buffer, tag, labels, networkMode, onOutput: (t) => (output += t) });
     assert.equal(r.ok, true, r.error);
     assert.equal(r.tag, tag);
     assert.match(output, /Step 2\/4 : RUN echo from-the-buffer/);
@@ -111,7 +120,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const dir = contextDir();
     const text = 'FROM busybox\nRUN echo ok\n\n# copy something that is not there\nCOPY missing-file /x\nRUN echo never\n';
     const tag = `${repo}:missing`;
-    const r = await buildImage(docker, { contextDir: dir, dockerfileText: text, tag, labels, networkMode });
+    const r = await build({ contextDir: dir, dockerfileText: text, tag, labels, networkMode });
     assert.equal(r.ok, false);
     assert.equal(r.cancelled, false);
     assert.match(r.error!, /missing-file/);
@@ -125,7 +134,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const dir = contextDir();
     const text = 'FROM busybox\nRUN echo step-two\nRUN echo boom && exit 3\n';
     const tag = `${repo}:failrun`;
-    const r = await buildImage(docker, { contextDir: dir, dockerfileText: text, tag, labels, networkMode });
+    const r = await build({ contextDir: dir, dockerfileText: text, tag, labels, networkMode });
     assert.equal(r.ok, false);
     assert.match(r.error!, /non-zero code: 3/);
     assert.equal(instructionForStep(parseDockerfile(text), r.failedStep!.line)!.range.start.line, 2);
@@ -135,15 +144,15 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
   it('a failing build never moves an existing tag', async () => {
     const dir = contextDir();
     const tag = `${repo}:stable`;
-    const good = await buildImage(docker, { contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=1\n', tag, labels, networkMode });
+    const good = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=1\n', tag, labels, networkMode });
     assert.equal(good.ok, true, good.error);
-    const bad = await buildImage(docker, { contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=2\nRUN exit 1\n', tag, labels, networkMode });
+    const bad = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=2\nRUN exit 1\n', tag, labels, networkMode });
     assert.equal(bad.ok, false);
     assert.equal((await docker.getImage(tag).inspect()).Id, good.imageId);
   });
 
   it('parse errors name the line', async () => {
-    const r = await buildImage(docker, { contextDir: contextDir(), dockerfileText: 'FROM busybox\nFROB x\n', tag: `${repo}:parse`, labels, networkMode });
+    const r = await build({ contextDir: contextDir(), dockerfileText: 'FROM busybox\nFROB x\n', tag: `${repo}:parse`, labels, networkMode });
     assert.equal(r.ok, false);
     assert.equal(r.errorLine, 2);
   });
@@ -154,7 +163,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const model = parseDockerfile(text, { buildArgs: { BASE: 'busybox:latest' } });
     assert.equal(model.stages[0]!.baseResolved, 'busybox:latest');
     const tag = `${repo}:arg`;
-    const r = await buildImage(docker, { contextDir: dir, dockerfileText: text, tag, buildArgs: { BASE: 'busybox:latest' }, target: 'first', labels, networkMode });
+    const r = await build({ contextDir: dir, dockerfileText: text, tag, buildArgs: { BASE: 'busybox:latest' }, target: 'first', labels, networkMode });
     assert.equal(r.ok, true, r.error);
     const img = await docker.getImage(tag).inspect();
     assert.equal(img.Config.Labels?.stage, 'first');
@@ -166,7 +175,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const tag = `${repo}:cancel`;
     const ac = new AbortController();
     let sawRun = false;
-    const p = buildImage(docker, {
+    const p = build({
       contextDir: dir,
       dockerfileText: `FROM busybox\nRUN echo started; sleep 300 # ${marker}\n`,
       tag,
@@ -197,7 +206,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const ac = new AbortController();
     let output = '';
     setTimeout(() => ac.abort(), 50);
-    const r = await buildImage(docker, { contextDir: dir, dockerfileText: 'FROM busybox\nCOPY big.bin /big.bin\n', tag: `${repo}:upload-cancel`, labels, networkMode, signal: ac.signal, onOutput: (t) => (output += t) });
+    const r = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nCOPY big.bin /big.bin\n', tag: `${repo}:upload-cancel`, labels, networkMode, signal: ac.signal, onOutput: (t) => (output += t) });
     assert.equal(r.ok, false);
     assert.equal(r.cancelled, true);
     assert.equal(output, '', 'cancelled before the engine started the build');
@@ -231,7 +240,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
   // with a client timeout shorter than the silence).
   (process.env.CL_BUILD_SLEEP_120 === '1' ? it : it.skip)('RUN sleep 120 with no output completes (CL_BUILD_SLEEP_120=1)', async function () {
     this.timeout(300_000);
-    const r = await buildImage(docker, { contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 120 # ${suffix}\n`, tag: `${repo}:sleep120`, labels, networkMode, noCache: true });
+    const r = await build({ contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 120 # ${suffix}\n`, tag: `${repo}:sleep120`, labels, networkMode, noCache: true });
     assert.equal(r.ok, true, r.error);
     assert.ok(r.durationMs >= 120_000);
   });

@@ -32,6 +32,8 @@ describe('build stream interpreter (engine/build, recorded messages)', () => {
       assert.equal(interp.step!.number, 3);
       assert.equal(interp.runningContainer, undefined);
       assert.ok(text.includes('héllo ✓\n'));
+      // step images exclude the base image printed after FROM
+      assert.deepEqual(interp.stepImages, ['477148a91c8d', 'fefbbd5ec60a']);
     });
   }
 
