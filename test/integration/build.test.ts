@@ -70,7 +70,8 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const c = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: labels });
     containers.push(c.id);
     try {
-      await c.getArchive({ path });
+      const archive = (await c.getArchive({ path })) as NodeJS.ReadableStream & { destroy?: () => void };
+      archive.destroy?.(); // only existence matters; an unread archive stream keeps its socket open
       return true;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return false;
@@ -236,9 +237,9 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     assert.notEqual(outcome, 'completed');
   });
 
-  // The issue's literal case; two minutes long, so opt-in (the test above proves the mechanism
-  // with a client timeout shorter than the silence).
-  (process.env.CL_BUILD_SLEEP_120 === '1' ? it : it.skip)('RUN sleep 120 with no output completes (CL_BUILD_SLEEP_120=1)', async function () {
+  // The issue's literal case (two minutes of silence; the test above proves the mechanism with a
+  // client timeout shorter than the silence). CL_BUILD_SKIP_SLEEP_120=1 skips it for quick runs.
+  (process.env.CL_BUILD_SKIP_SLEEP_120 === '1' ? it.skip : it)('RUN sleep 120 with no output completes', async function () {
     this.timeout(300_000);
     const r = await build({ contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 120 # ${suffix}\n`, tag: `${repo}:sleep120`, labels, networkMode, noCache: true });
     assert.equal(r.ok, true, r.error);
