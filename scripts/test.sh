@@ -2,9 +2,10 @@
 # `npm test`: everything a fresh Debian machine needs, then all three test levels.
 #
 #   1. npm packages   `npm ci` when node_modules is missing or older than package-lock.json
-#   2. engine         bash scripts/engine.sh (installs/starts Debian's dockerd if none answers,
-#                     imports busybox:latest)
-#   3. samples        bash scripts/build-samples.sh (the lineage-sample/* image family)
+#   2. engine         bash scripts/engine.sh --debian (installs/starts Debian's dockerd if none
+#                     answers, imports busybox:latest and the debootstrap debian:bookworm)
+#   3. samples        bash scripts/build-samples.sh --debian (the lineage-sample/* image family)
+#   3b. vscode-deps   bash scripts/code-server.sh (Node 24, code-server, Debian's chromium)
 #   4. typecheck      npm run typecheck
 #   5. build          npm run build
 #   6. unit           mocha test/unit        (no engine, no VS Code)
@@ -107,8 +108,10 @@ setup_failed() {
 # during a run cannot change what the run does.
 main() {
   step deps deps || setup_failed deps
-  step engine bash scripts/engine.sh || setup_failed engine
-  step samples bash scripts/build-samples.sh || setup_failed samples
+  step engine bash scripts/engine.sh --debian || setup_failed engine
+  step samples bash scripts/build-samples.sh --debian || setup_failed samples
+  # Node 24 + code-server + Debian's chromium: the browser test (integration) and the VS Code level need them.
+  step vscode-deps bash scripts/code-server.sh || setup_failed vscode-deps
 
   # ---- checks and test levels --------------------------------------------------------------------
   step typecheck npm run --silent typecheck || true

@@ -27,7 +27,7 @@ describe('Container Overhead page in headless Chromium', function () {
   let html = '';
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: npm test installs it (scripts/code-server.sh) before the test levels`);
     if (!existsSync(join(ROOT, 'media/vendor/chart.umd.js'))) throw new Error('run npm run build first (copies Chart.js to media/vendor)');
     server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
