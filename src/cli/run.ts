@@ -5,7 +5,7 @@
  * Exit codes: the command's own; 124 timed out; 125 the engine refused (bad image…); 130
  * cancelled (Ctrl-C); 2 bad usage; 1 no engine.
  */
-import { COMMON_USAGE, UsageError, abortOnSignals, openRunner, parseOurs, securityFrom, splitCommandLine, valueOptionNames, COMMON_OPTIONS } from './throwaway-options';
+import { COMMON_USAGE, UsageError, abortOnSignals, openRunner, usageErrorExit, parseOurs, securityFrom, splitCommandLine, valueOptionNames, COMMON_OPTIONS } from './throwaway-options';
 
 const USAGE = `usage: container-lineage run [options] IMAGE [--] CMD [ARG…]
   Runs CMD in a fresh throwaway container of IMAGE, streams its output, removes the container
@@ -36,12 +36,7 @@ export async function run(args: string[]): Promise<number> {
     image = img;
     opts = securityFrom(parsed.values);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`container-lineage run: ${e.message}`);
-      process.stderr.write(USAGE);
-      return 2;
-    }
-    throw e;
+    return usageErrorExit('run', USAGE, e);
   }
   const opened = await openRunner('run', err);
   if (!opened) return 1;

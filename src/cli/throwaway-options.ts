@@ -144,6 +144,18 @@ export async function openRunner(command: string, log: (line: string) => void): 
  * Abort `controller` on SIGINT/SIGTERM (first signal: cancel and clean up; second: exit at once,
  * leaving cleanup to the next sweep). Returns a function removing the handlers.
  */
+/**
+ * Writes a usage error the same way for every throwaway subcommand: the message prefixed with
+ * the command, then the usage text, on standard error.
+ * @returns the exit code for bad usage (2) when `e` is a {@link UsageError}.
+ * @throws `e` itself when it is anything else.
+ */
+export function usageErrorExit(command: string, usage: string, e: unknown): number {
+  if (!(e instanceof UsageError)) throw e;
+  process.stderr.write(`container-lineage ${command}: ${e.message}\n${usage}`);
+  return 2;
+}
+
 export function abortOnSignals(controller: AbortController, log: (line: string) => void): () => void {
   let count = 0;
   const handler = (sig: NodeJS.Signals) => {

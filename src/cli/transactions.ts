@@ -10,7 +10,7 @@ import { formatBatchText } from '../core/batch';
 import { formatIsolationText } from '../core/isolation';
 import { runBatch } from '../engine/batch';
 import { checkIsolation } from '../engine/isolation';
-import { COMMON_USAGE, UsageError, abortOnSignals, numberOption, openRunner, parseOurs, securityFrom, } from './throwaway-options';
+import { COMMON_USAGE, UsageError, abortOnSignals, numberOption, openRunner, usageErrorExit, parseOurs, securityFrom, } from './throwaway-options';
 
 const USAGE = `usage: container-lineage transactions IMAGE [-n N] [-c C] [--pool K] [--json] -- CMD [ARG…]
        container-lineage transactions IMAGE --isolation [-n N] [--pool K] [--json]
@@ -66,12 +66,7 @@ export async function run(args: string[]): Promise<number> {
     if (parsed.values.isolation && count < 2) throw new UsageError('the isolation check needs -n 2 or more');
     opts = securityFrom(parsed.values);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`container-lineage transactions: ${e.message}`);
-      process.stderr.write(USAGE);
-      return 2;
-    }
-    throw e;
+    return usageErrorExit('transactions', USAGE, e);
   }
   const opened = await openRunner('transactions', err);
   if (!opened) return 1;
