@@ -8,9 +8,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Services } from '../../../src/services';
+import { services, waitFor } from './helpers';
 
-const EXTENSION_ID = 'container-lineage.container-lineage';
 const BUILD = 'containerLineage.buildImage';
 const LABELS = { 'io.container-lineage.test': 'build' };
 const suffix = Math.random().toString(16).slice(2, 10);
@@ -20,21 +19,6 @@ interface Rendered {
   children: Rendered[];
 }
 
-async function services(): Promise<Services> {
-  const ext = vscode.extensions.getExtension<{ services: Services }>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  return (await ext.activate()).services;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function samplesFolder(): string {
   const f = vscode.workspace.workspaceFolders?.[0];

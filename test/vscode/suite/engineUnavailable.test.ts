@@ -9,8 +9,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EngineState } from '../../../src/engine/connection';
 import type { Services } from '../../../src/services';
+import { EXTENSION_ID } from './helpers';
 
-const EXTENSION_ID = 'container-lineage.container-lineage';
 
 async function disconnectedState(timeoutMs = 30_000): Promise<Extract<EngineState, { kind: 'disconnected' }>> {
   const ext = vscode.extensions.getExtension<{ services: Services }>(EXTENSION_ID);

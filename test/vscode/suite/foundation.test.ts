@@ -6,26 +6,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
+import { EXTENSION_ID, services, waitFor } from './helpers';
 
-const EXTENSION_ID = 'container-lineage.container-lineage';
 
 /** Polls `predicate` every 100 ms until it returns a value other than undefined, or throws after `timeoutMs`. */
-async function waitFor<T>(what: string, timeoutMs: number, predicate: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = predicate();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function services(): Promise<Services> {
-  const ext = vscode.extensions.getExtension<{ services: Services }>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed in this extension host`);
-  const api = await ext.activate();
-  return api.services;
-}
 
 describe('Foundation', () => {
   it('activates and returns { services } with a log and an engine connection', async () => {

@@ -12,17 +12,9 @@ import { randomBytes } from 'node:crypto';
 import type { Services } from '../../../src/services';
 import type { RenderedItem } from '../../../src/views/images';
 import { buildImage, TEST_LABEL } from '../../integration/lineageFamily';
+import { EXTENSION_ID, findRow, waitFor } from './helpers';
 
-const EXTENSION_ID = 'container-lineage.container-lineage';
-
-function find(items: RenderedItem[], pred: (i: RenderedItem) => boolean): RenderedItem | undefined {
-  for (const i of items) {
-    if (pred(i)) return i;
-    const f = find(i.children, pred);
-    if (f) return f;
-  }
-  return undefined;
-}
+const find = (items: RenderedItem[], pred: (i: RenderedItem) => boolean): RenderedItem | undefined => findRow(items, pred);
 
 function ids(items: RenderedItem[], out: string[] = []): string[] {
   for (const i of items) {
@@ -36,15 +28,6 @@ async function render(view: 'images' | 'containers' = 'images'): Promise<Rendere
   return (await vscode.commands.executeCommand<RenderedItem[]>('containerLineage.internal.renderTree', view, true)) ?? [];
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('Image lineage views', function () {
   this.timeout(120_000);

@@ -8,18 +8,12 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OverheadReport } from '../../../src/core/experiment';
-import type { Services } from '../../../src/services';
+import { services } from './helpers';
 import type { ProbeResult } from '../../../src/webview/protocol';
 
-const EXTENSION_ID = 'container-lineage.container-lineage';
 const HOSTILE = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>';
 type Probe = ProbeResult & { report?: OverheadReport };
 
-async function services(): Promise<Services> {
-  const ext = vscode.extensions.getExtension<{ services: Services }>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  return (await ext.activate()).services;
-}
 
 function overheadTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all

@@ -10,36 +10,13 @@ import type { Services } from '../../../src/services';
 import type { BatchReport } from '../../../src/core/batch';
 import type { IsolationReport } from '../../../src/core/isolation';
 import type { ThrowawayShellHandle } from '../../../src/commands/shell';
+import { EXTENSION_ID, findRow, waitFor, type TreeRow } from './helpers';
 
-const EXTENSION_ID = 'container-lineage.container-lineage';
 const IMAGE = 'busybox:latest';
 const OWNER_PID = 'io.container-lineage.owner-pid';
 
-interface RenderedItem {
-  id?: string;
-  label: string;
-  description?: string;
-  children: RenderedItem[];
-}
-
-function find(items: RenderedItem[], pred: (i: RenderedItem) => boolean): RenderedItem | undefined {
-  for (const i of items) {
-    if (pred(i)) return i;
-    const f = find(i.children, pred);
-    if (f) return f;
-  }
-  return undefined;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+type RenderedItem = TreeRow;
+const find = (items: RenderedItem[], pred: (i: RenderedItem) => boolean): RenderedItem | undefined => findRow(items, pred);
 
 describe('Throwaway containers', function () {
   this.timeout(180_000);
