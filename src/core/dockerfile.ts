@@ -389,19 +389,3 @@ export function describeBase(model: DockerfileModel, stage: Stage): string {
       return `invalid (${b.reason})`;
   }
 }
-
-/**
- * Map a classic-builder progress line ("Step 3/5 : RUN exit 1") to its instruction.
- * The classic builder numbers meta ARGs, then each stage's FROM and instructions, in file
- * order, so step N is `instructions[N-1]`; the keyword is checked against the printed text.
- * @returns the instruction, or undefined when the line is not a step or does not match.
- */
-export function instructionForStep(model: DockerfileModel, stepLine: string): InstructionInfo | undefined {
-  const m = /^Step (\d+)\/(\d+) : (\S+)/.exec(stepLine.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const keyword = m[3]!.toUpperCase();
-  const ins = model.instructions[n - 1];
-  if (ins && ins.keyword === keyword) return ins;
-  return undefined;
-}
