@@ -1,0 +1,108 @@
+/**
+ * The classic builder (`POST /build?version=1`): the context in the request body, "Step N/M : …"
+ * text that maps to Dockerfile instructions, and the base image recorded as the new image's
+ * `Parent`. Podman's compat API answers the same request with Buildah.
+ */
+import type Docker from 'dockerode';
+import { instructionForStep } from '../../core/buildSteps';
+import type { DockerfileModel } from '../../core/dockerfile';
+import { BuildStreamInterpreter } from './classicStream';
+import { errorLineOf, postBuild, readJsonLines, requestErrorMessage, startContext, tagBuiltImage } from './request';
+import { rangeOf, type BuildInput, type BuildOutcome, type ImageBuilder } from './types';
+
+async function removeQuietly(docker: Docker, containerId: string): Promise<void> {
+  try {
+    await docker.getContainer(containerId).remove({ force: true });
+  } catch {
+    // already gone (404) or being removed by the engine (409): nothing left to do
+  }
+}
+
+/** Splits the engine's text into whole lines for `onProgress`. */
+function lineEmitter(input: BuildInput): { text: (t: string) => void; flush: () => void } {
+  let partial = '';
+  const emit = (line: string) => input.onProgress?.({ kind: 'output', line });
+  return {
+    text: (t) => {
+      partial += t;
+      let nl: number;
+      while ((nl = partial.indexOf('\n')) !== -1) {
+        const line = partial.slice(0, nl).replace(/\r$/, '');
+        partial = partial.slice(nl + 1);
+        emit(line);
+        const step = /^Step (\d+)\/(\d+) : /.exec(line);
+        if (step) input.onProgress?.({ kind: 'step', name: line, done: Number(step[1]) - 1, total: Number(step[2]) });
+      }
+    },
+    flush: () => {
+      if (partial) emit(partial);
+      partial = '';
+    },
+  };
+}
+
+/** The classic builder. */
+export const classicBuilder: ImageBuilder = {
+  name: 'classic',
+  async build(docker: Docker, input: BuildInput, model: DockerfileModel): Promise<BuildOutcome> {
+    const started = Date.now();
+    const upload = await startContext(input.contextDir, input.dockerfileText, input.dockerfilePath, input.signal);
+    const lines = lineEmitter(input);
+    const interp = new BuildStreamInterpreter(lines.text);
+    const cancelled = (): boolean => input.signal?.aborted === true;
+    let context: BuildOutcome['context'];
+    const result = (extra: Partial<BuildOutcome>): BuildOutcome => ({
+      ok: false,
+      builder: 'classic',
+      cancelled: cancelled(),
+      context,
+      durations: { totalMs: Date.now() - started, steps: [] },
+      stepImages: [...interp.stepImages],
+      ...extra,
+    });
+    try {
+      const query: Record<string, unknown> = { version: '1', rm: true, forcerm: true, pull: false };
+      if (input.target) query.target = input.target;
+      if (input.buildArgs && Object.keys(input.buildArgs).length > 0) query.buildargs = input.buildArgs;
+      if (input.labels && Object.keys(input.labels).length > 0) query.labels = input.labels;
+      if (input.noCache) query.nocache = true;
+      if (input.networkMode) query.networkmode = input.networkMode;
+      let response;
+      try {
+        response = await postBuild(docker, query, upload);
+      } catch (err) {
+        const msg = requestErrorMessage(err);
+        context = await upload.finish();
+        return result({ error: cancelled() ? 'Build cancelled.' : msg, failedRange: cancelled() ? undefined : rangeOf(undefined, errorLineOf(msg)) });
+      }
+      const streamError = await readJsonLines(response, interp);
+      lines.flush();
+      // The engine reads the whole context before the first step, so by now the walk is over
+      // unless the build broke off early.
+      context = await upload.finish();
+      if (cancelled()) {
+        // The engine stops the step when the request is dropped, but only after a grace period;
+        // remove the step's container now so nothing keeps running after a cancel.
+        if (interp.runningContainer) await removeQuietly(docker, interp.runningContainer);
+        return result({ error: 'Build cancelled.', failedStep: interp.step?.line });
+      }
+      if (interp.failed) {
+        const failedIns = interp.failedStep ? instructionForStep(model, interp.failedStep.line) : undefined;
+        return result({
+          error: interp.error,
+          failedStep: interp.failedStep?.line,
+          failedRange: rangeOf(failedIns, interp.failedStep ? undefined : errorLineOf(interp.error)),
+        });
+      }
+      if (streamError) return result({ error: `The build stream broke off: ${streamError.message}`, failedStep: interp.step?.line });
+      if (!interp.imageId) return result({ error: 'The engine finished the build without reporting an image ID.' });
+      if (cancelled()) return result({ error: 'Build cancelled.' });
+      const imageId = await tagBuiltImage(docker, interp.imageId, input.tag);
+      return result({ ok: true, imageId, tag: input.tag, cancelled: false });
+    } catch (err) {
+      return result({ error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      upload.dispose();
+    }
+  },
+};
