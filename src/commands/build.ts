@@ -128,6 +128,7 @@ export function registerBuild(services: Services): void {
           return await runBuild(docker, {
             contextDir: contextFolder,
             dockerfileText: text,
+            dockerfilePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined,
             tag,
             target,
             buildArgs,
