@@ -59,6 +59,33 @@ export function numberedInstructions(stage: Stage): InstructionInfo[] {
   return out;
 }
 
+/**
+ * The stages a BuildKit build of `target` runs: the target and, transitively, the stages it uses
+ * (its base, `COPY --from=`, `RUN --mount=from=`); BuildKit skips the others (the classic builder
+ * runs every stage up to the target).
+ * @returns stage indexes in file order.
+ */
+export function reachableStages(model: DockerfileModel, target?: Stage): number[] {
+  const start = target ?? model.stages[model.stages.length - 1];
+  if (!start) return [];
+  const byRef = (ref: string): Stage | undefined => (/^\d+$/.test(ref) ? model.stages[Number(ref)] : model.stages.find((s) => s.nameLower === ref.toLowerCase()));
+  const seen = new Set<number>();
+  const visit = (st: Stage): void => {
+    if (seen.has(st.index)) return;
+    seen.add(st.index);
+    if (st.base.kind === 'stage') visit(model.stages[st.base.stageIndex]!);
+    for (const ins of st.instructions) {
+      for (const f of ins.flags) {
+        const ref = f.name === 'from' ? f.value : f.name === 'mount' ? /(?:^|,)from=([^,]+)/.exec(f.value ?? '')?.[1] : undefined;
+        const dep = ref ? byRef(ref) : undefined;
+        if (dep) visit(dep);
+      }
+    }
+  };
+  visit(start);
+  return [...seen].sort((a, b) => a - b);
+}
+
 /** Whether an instruction brings in a source that is not a stage of the file (see the module comment). */
 function hasOtherSource(model: DockerfileModel, ins: InstructionInfo): boolean {
   const isStage = (from: string) => /^\d+$/.test(from) || model.stages.some((s) => s.nameLower === from.toLowerCase());

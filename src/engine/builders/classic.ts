@@ -18,6 +18,11 @@ async function removeQuietly(docker: Docker, containerId: string): Promise<void>
   }
 }
 
+/** Removes the colour codes (SGR) the classic builder wraps warnings in. */
+export function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
 /** Splits the engine's text into whole lines for `onProgress`. */
 function lineEmitter(input: BuildInput): { text: (t: string) => void; flush: () => void } {
   let partial = '';
@@ -27,7 +32,7 @@ function lineEmitter(input: BuildInput): { text: (t: string) => void; flush: () 
       partial += t;
       let nl: number;
       while ((nl = partial.indexOf('\n')) !== -1) {
-        const line = partial.slice(0, nl).replace(/\r$/, '');
+        const line = stripAnsi(partial.slice(0, nl).replace(/\r$/, ''));
         partial = partial.slice(nl + 1);
         emit(line);
         const step = /^Step (\d+)\/(\d+) : /.exec(line);
@@ -35,7 +40,7 @@ function lineEmitter(input: BuildInput): { text: (t: string) => void; flush: () 
       }
     },
     flush: () => {
-      if (partial) emit(partial);
+      if (partial) emit(stripAnsi(partial));
       partial = '';
     },
   };

@@ -94,7 +94,8 @@ export class BuildStreamInterpreter {
   }
 
   private textLine(raw: string): void {
-    const line = raw.replace(/\r$/, '');
+    // colour codes (the engine wraps warnings in them) would hide a "Step N/M" at the line start
+    const line = raw.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '');
     const s = /^Step (\d+)\/(\d+) : /.exec(line);
     if (s) this.step = { number: Number(s[1]), total: Number(s[2]), line: line.trim() };
     const stepImage = /^ ---> ([0-9a-f]{12,64})\s*$/.exec(line);
