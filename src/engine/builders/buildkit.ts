@@ -20,7 +20,7 @@ import { BuildProgress } from '../../core/buildProgress';
 import { instructionForVertex } from '../../core/buildSteps';
 import type { DockerfileModel } from '../../core/dockerfile';
 import { decodeTrace } from './trace';
-import { dialRaw, errorLineOf, JsonLineSplitter, messageError, postBuild, readJsonLines, requestErrorMessage, startContext, tagBuiltImage, type BuildMessage } from './request';
+import { buildQuery, dialRaw, errorLineOf, JsonLineSplitter, messageError, postBuild, readJsonLines, requestErrorMessage, startContext, tagBuiltImage, type BuildMessage } from './request';
 import { rangeOf, type BuildInput, type BuildOutcome, type ImageBuilder } from './types';
 
 /** How long `POST /build/cancel` may take, in ms. */
@@ -38,13 +38,7 @@ export async function cancelBuild(docker: Docker, buildId: string): Promise<void
 
 /** The query of a BuildKit build request. */
 export function buildkitQuery(input: BuildInput, buildId: string): Record<string, unknown> {
-  const query: Record<string, unknown> = { version: '2', buildid: buildId };
-  if (input.target) query.target = input.target;
-  if (input.buildArgs && Object.keys(input.buildArgs).length > 0) query.buildargs = input.buildArgs;
-  if (input.labels && Object.keys(input.labels).length > 0) query.labels = input.labels;
-  if (input.noCache) query.nocache = true;
-  if (input.networkMode) query.networkmode = input.networkMode;
-  return query;
+  return buildQuery(input, { version: '2', buildid: buildId });
 }
 
 /** The BuildKit builder. */

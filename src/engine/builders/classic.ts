@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { instructionForStep } from '../../core/buildSteps';
 import type { DockerfileModel } from '../../core/dockerfile';
 import { BuildStreamInterpreter } from './classicStream';
-import { errorLineOf, postBuild, readJsonLines, requestErrorMessage, startContext, tagBuiltImage } from './request';
+import { buildQuery, errorLineOf, postBuild, readJsonLines, requestErrorMessage, startContext, tagBuiltImage } from './request';
 import { rangeOf, type BuildInput, type BuildOutcome, type ImageBuilder } from './types';
 
 async function removeQuietly(docker: Docker, containerId: string): Promise<void> {
@@ -66,15 +66,9 @@ export const classicBuilder: ImageBuilder = {
       ...extra,
     });
     try {
-      const query: Record<string, unknown> = { version: '1', rm: true, forcerm: true, pull: false };
-      if (input.target) query.target = input.target;
-      if (input.buildArgs && Object.keys(input.buildArgs).length > 0) query.buildargs = input.buildArgs;
-      if (input.labels && Object.keys(input.labels).length > 0) query.labels = input.labels;
-      if (input.noCache) query.nocache = true;
-      if (input.networkMode) query.networkmode = input.networkMode;
       let response;
       try {
-        response = await postBuild(docker, query, upload);
+        response = await postBuild(docker, buildQuery(input, { version: '1', rm: true, forcerm: true, pull: false }), upload);
       } catch (err) {
         const msg = requestErrorMessage(err);
         context = await upload.finish();

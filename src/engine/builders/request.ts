@@ -15,6 +15,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { INJECTED_DOCKERFILE_NAME, packBuildContext, parseDockerignore, type ContextStats, type PackedContext } from '../context';
 import { splitRepoTag } from '../../core/tagname';
+import type { BuildInput } from './types';
 
 /** One JSON message of the engine's build stream (classic and BuildKit builds alike). */
 export interface BuildMessage {
@@ -134,6 +135,21 @@ export async function startContext(contextDir: string, dockerfileText: string, d
       abort.abort();
     },
   };
+}
+
+/**
+ * The query of a build request: `base` (the builder's own parameters) plus what every builder
+ * sends from the input: target, build args, labels, no-cache, network mode. Never `t`: the tag
+ * is applied after success.
+ */
+export function buildQuery(input: BuildInput, base: Record<string, unknown>): Record<string, unknown> {
+  const query: Record<string, unknown> = { ...base };
+  if (input.target) query.target = input.target;
+  if (input.buildArgs && Object.keys(input.buildArgs).length > 0) query.buildargs = input.buildArgs;
+  if (input.labels && Object.keys(input.labels).length > 0) query.labels = input.labels;
+  if (input.noCache) query.nocache = true;
+  if (input.networkMode) query.networkmode = input.networkMode;
+  return query;
 }
 
 /**
