@@ -205,10 +205,10 @@ describe('Build child images (lenses, build command, diagnostics)', function () 
     assert.equal(doc.isDirty, false);
   });
 
-  it('a failing build puts an error diagnostic on the failing instruction, applies no tag, and the next success clears it', async () => {
+  it('a failing RUN in the second stage puts an error diagnostic on its line, applies no tag, and the next success clears it', async () => {
     const tag = `cl-vscode-build-${suffix}:fails`;
     tags.push(tag);
-    const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: 'FROM busybox:latest\nRUN echo fine\n\nRUN echo failing && exit 7\n' });
+    const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: 'FROM busybox:latest AS one\nRUN echo fine\n\nFROM one\nWORKDIR /w\nRUN echo failing && exit 7\n' });
     await vscode.window.showTextDocument(doc);
     const bad = await vscode.commands.executeCommand<BuildResult>(BUILD, doc.uri, { tag, labels: LABELS, noPrompt: true });
     assert.equal(bad?.ok, false);
@@ -216,12 +216,12 @@ describe('Build child images (lenses, build command, diagnostics)', function () 
     assert.match(bad!.error!, /exit code: 7/);
     const diags = buildDiagnostics(doc.uri);
     assert.equal(diags.length, 1);
-    assert.equal(diags[0]!.range.start.line, 3);
+    assert.equal(diags[0]!.range.start.line, 5, 'the failing RUN of the second stage');
     assert.equal(diags[0]!.severity, vscode.DiagnosticSeverity.Error);
     await assert.rejects((await services()).engine.docker().getImage(tag).inspect(), /no such image/i);
     // fix the buffer (unsaved) and build again: the diagnostic goes away
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(doc.uri, doc.lineAt(3).range, 'RUN echo fixed');
+    edit.replace(doc.uri, doc.lineAt(5).range, 'RUN echo fixed');
     assert.ok(await vscode.workspace.applyEdit(edit));
     const good = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>(BUILD, doc.uri, { tag, labels: LABELS, noPrompt: true });
     assert.ok(good?.ok, good?.error);
