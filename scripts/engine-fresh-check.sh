@@ -25,12 +25,12 @@ rc=0
 docker run --name "$name" --label io.container-lineage.test=engine-fresh-check \
   --cap-add ALL --cap-drop SYS_RESOURCE \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined \
-  -v "$ROOT/scripts/engine.sh:/engine.sh:ro" "$IMAGE" bash -c '
+  -v "$ROOT/scripts:/scripts:ro" "$IMAGE" bash -c '
     set -e
     echo "--- first run (fresh machine)"
-    bash /engine.sh
+    bash /scripts/engine.sh
     echo "--- second run"
-    bash /engine.sh
+    bash /scripts/engine.sh
     test ! -e /usr/sbin/policy-rc.d || { echo "policy-rc.d left behind"; exit 1; }
     ' >"$out" 2>&1 || rc=$?
 
