@@ -17,7 +17,8 @@ import type { EngineConnection } from '../../src/engine/connection';
 import { LineageSource } from '../../src/engine/lineageSource';
 import { run as runTree, type TreeJsonNode } from '../../src/cli/tree';
 import { buildFamily, buildImage, copyFamily, removeFamily, removeFamilyCopy, type Family } from './lineageFamily';
-import { copyImages, DOCKER, ENGINES, PODMAN, type TestEngine } from './engines';
+import { DOCKER, ENGINES, PODMAN, type TestEngine } from './engines';
+import { copyImages } from './imageTransfer';
 import { countCalls, waitFor } from './lineageHelpers';
 
 /** `container-lineage tree --json --all` against `host` (undefined: the default engine). */

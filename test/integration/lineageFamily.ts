@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { copyImages, removeImagesById } from './engines';
+import { copyImages, removeImagesById } from './imageTransfer';
 
 export const TEST_LABEL = 'io.container-lineage.test';
 
