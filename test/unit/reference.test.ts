@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { findLocalImage, LocalImageIndex, lookupCandidates, parseImageId, parseReference, tryParseReference } from '../../src/core/reference';
 import { PODMAN_DIALECT } from '../../src/core/dialect';
-import { deriveImageName, sanitizeImageName, splitRepoTag, validateImageName } from '../../src/core/tagname';
+import { deriveImageName, sanitizeImageName, splitRepoTag, tagMoveWarning, validateImageName } from '../../src/core/tagname';
 import { expandWord, splitWords } from '../../src/core/shellword';
 
 describe('image references (core/reference)', () => {
@@ -115,6 +115,18 @@ describe('image references (core/reference)', () => {
 });
 
 describe('image names for builds (core/tagname)', () => {
+  it('tag prompt: a name that finds another image as the engine resolves names warns that the tag moves', () => {
+    const base = { id: 'sha256:' + 'a'.repeat(64), repoTags: ['localhost/team/base:1'], repoDigests: [] };
+    const app = { id: 'sha256:' + 'b'.repeat(64), repoTags: ['docker.io/library/app:1'], repoDigests: [] };
+    const label = (i: { repoTags: readonly string[] }) => i.repoTags[0]!;
+    const podman = new LocalImageIndex([base, app], PODMAN_DIALECT.names);
+    assert.equal(tagMoveWarning('team/base:1', podman, app.id, label), `team/base:1 now names localhost/team/base:1 (${'a'.repeat(12)}); tagging moves it to this image.`);
+    assert.equal(tagMoveWarning('team/base:1', podman, base.id, label), undefined, 'already this image');
+    assert.equal(tagMoveWarning('team/base:2', podman, app.id, label), undefined, 'a free name');
+    assert.equal(tagMoveWarning('team/base:1', new LocalImageIndex([base, app]), app.id, label), undefined, 'on Docker team/base:1 is docker.io/team/base:1: free');
+    assert.equal(tagMoveWarning('x@sha256:' + '1'.repeat(64), podman, app.id, label), undefined);
+  });
+
   it('derives a valid name from a folder', () => {
     assert.equal(deriveImageName('my app'), 'my-app:latest');
     assert.equal(deriveImageName('My_App.v2'), 'my_app.v2:latest');
