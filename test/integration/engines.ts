@@ -5,8 +5,8 @@
  * configuration and storage, the Docker engine's base and sample images copied in by ID).
  *
  * Podman cannot START containers in this sandbox (runc may not set RLIMIT_NPROC here), so a suite
- * runs on Podman only what does not start one: images, tags, inspect, history, lineage, events,
- * container create/inspect/remove, builds without RUN.
+ * runs on Podman only what does not start a container: images, tags, inspect, history, lineage,
+ * events, container create/inspect/remove, builds.
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
