@@ -43,6 +43,8 @@ describe('scripts/podman.sh: a private Podman beside the Docker engine', functio
     const state = podman.engine.state;
     assert.ok(state.kind === 'connected');
     assert.match(state.info.title, /^Podman \d/);
+    assert.equal(state.info.kind, 'podman');
+    assert.match(state.info.builderVersion ?? '', /^\d+\.\d+/, 'Buildah\'s version from the Libpod-Buildah-Version ping header');
     const dir = path.dirname(socket);
     const pid = Number(fs.readFileSync(path.join(dir, 'service.pid'), 'utf8'));
     const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
