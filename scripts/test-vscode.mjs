@@ -228,13 +228,12 @@ async function assertParent(page, pane, row, parent) {
   }
 }
 
-/** Issue 3: expand busybox:latest → base → child → grandchild by clicking twisties; the container under the grandchild. */
-async function lineageUi(page, fixture) {
-  // The suites' messages (e.g. their deliberately failing build) would cover the screenshots.
-  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch((err) => console.log(`      (notifications not cleared: ${err.message})`));
-  await openContainer(page);
-  await viewsRender(page);
-  const images = pane(page, 'Images');
+/**
+ * Expands busybox:latest → base → child → grandchild in the Images pane by clicking twisties, each
+ * row under the one before, and returns the row of the created container `containerName` under
+ * the grandchild (checked to show its state).
+ */
+async function sampleChainWithInstance(page, images, containerName) {
   const chain = ['busybox:latest', SAMPLE.base, SAMPLE.child, SAMPLE.grandchild];
   for (const [i, label] of chain.entries()) {
     const row = await h.treeRow(page, images, label);
@@ -242,10 +241,21 @@ async function lineageUi(page, fixture) {
     await h.expandRow(row);
   }
   // The container appears under its image when the view has caught the engine's event (or on first load).
-  const instance = await h.treeRow(page, images, fixture.containerName, 30_000);
+  const instance = await h.treeRow(page, images, containerName, 30_000);
   await assertParent(page, images, instance, SAMPLE.grandchild);
   const text = await instance.innerText();
   if (!/created/i.test(text)) throw new Error(`the container row does not show its state "created": ${JSON.stringify(text)}`);
+  return instance;
+}
+
+/** Issue 3: expand busybox:latest → base → child → grandchild by clicking twisties; the container under the grandchild. */
+async function lineageUi(page, fixture) {
+  // The suites' messages (e.g. their deliberately failing build) would cover the screenshots.
+  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch((err) => console.log(`      (notifications not cleared: ${err.message})`));
+  await openContainer(page);
+  await viewsRender(page);
+  const images = pane(page, 'Images');
+  const instance = await sampleChainWithInstance(page, images, fixture.containerName);
   // The Containers view lists it too, naming its image.
   const inContainers = await h.treeRow(page, pane(page, 'Containers'), fixture.containerName, 15_000);
   if (!(await inContainers.innerText()).includes(SAMPLE.grandchild)) throw new Error(`the Containers view row does not name ${SAMPLE.grandchild}: ${JSON.stringify(await inContainers.innerText())}`);
@@ -479,15 +489,7 @@ async function podmanUi({ page, results, scenario, fixture }) {
   await check(scenario, `UI (issue 11): on Podman, ${SAMPLE.base} → ${SAMPLE.child} → ${SAMPLE.grandchild} under busybox:latest as typed, ${fixture.containerName} under its image, ${fixture.multi}:1 marked +2 (podman-images.png)`, () =>
     screenshotOnFailure(page, 'podman-images', async () => {
       const images = pane(page, 'Images');
-      const chain = ['busybox:latest', SAMPLE.base, SAMPLE.child, SAMPLE.grandchild];
-      for (const [i, label] of chain.entries()) {
-        const row = await h.treeRow(page, images, label);
-        if (i > 0) await assertParent(page, images, row, chain[i - 1]);
-        await h.expandRow(row);
-      }
-      const instance = await h.treeRow(page, images, fixture.containerName, 30_000);
-      await assertParent(page, images, instance, SAMPLE.grandchild);
-      if (!/created/i.test(await instance.innerText())) throw new Error(`the container row does not show "created": ${JSON.stringify(await instance.innerText())}`);
+      const instance = await sampleChainWithInstance(page, images, fixture.containerName);
       const multi = await h.treeRow(page, images, `${fixture.multi}:1`);
       if (!/\+2 · /.test(await multi.innerText())) throw new Error(`the three-tag image does not say +2: ${JSON.stringify(await multi.innerText())}`);
       const localhost = await images.locator('.monaco-list-row[aria-label^="localhost/"]').count();
