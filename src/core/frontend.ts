@@ -11,6 +11,7 @@
  * `--link`). A `# syntax=` directive makes BuildKit pull that frontend image from its registry.
  * The classic builder has none of the flags above (`the --mount option requires BuildKit`).
  */
+import { engineTitle, type EngineKind } from './dialect';
 import type { DockerfileModel, InstructionInfo } from './dockerfile';
 import { CURRENT_DIALECT, type ParserDialect } from './dockerfileLines';
 
@@ -68,24 +69,21 @@ export function majorMinor(version: string | undefined): [number, number] | unde
 
 /**
  * The frontend a build with `builder` on this engine uses.
- * @param engine the engine's name ("Docker", "Podman") and server version ("20.10.24").
+ * @param engine the engine's dialect (core/dialect) and server version ("20.10.24+dfsg1").
  */
-export function frontendFor(builder: BuilderName, engine: { name: string; version: string }): FrontendInfo {
+export function frontendFor(builder: BuilderName, engine: { kind: EngineKind; version: string }): FrontendInfo {
   const v = majorMinor(engine.version);
-  const docker = engine.name === 'Docker';
+  const docker = engine.kind === 'docker';
   const old = docker && v !== undefined && v[0] < 23;
+  const title = engineTitle(engine.kind, engine.version);
   if (builder === 'classic') {
-    return {
-      label: `the classic builder of ${engine.name} Engine ${engine.version}`,
-      dialect: old ? FRONTEND_1_2_DIALECT : CURRENT_DIALECT,
-      unsupported: docker ? CLASSIC_LACKS : undefined,
-    };
+    return { label: `the classic builder of ${title}`, dialect: old ? FRONTEND_1_2_DIALECT : CURRENT_DIALECT, unsupported: docker ? CLASSIC_LACKS : undefined };
   }
   if (builder === 'buildkit' && old) {
-    return { label: `the Dockerfile frontend 1.2 built into Docker Engine ${engine.version}`, dialect: FRONTEND_1_2_DIALECT, unsupported: FRONTEND_1_2_LACKS };
+    return { label: `the Dockerfile frontend 1.2 built into ${title}`, dialect: FRONTEND_1_2_DIALECT, unsupported: FRONTEND_1_2_LACKS };
   }
-  if (builder === 'buildah') return { label: `Buildah in ${engine.name} ${engine.version}`, dialect: CURRENT_DIALECT };
-  return { label: `the Dockerfile frontend built into ${engine.name} Engine ${engine.version}`, dialect: CURRENT_DIALECT };
+  if (builder === 'buildah') return { label: `Buildah in ${title}`, dialect: CURRENT_DIALECT };
+  return { label: `the Dockerfile frontend built into ${title}`, dialect: CURRENT_DIALECT };
 }
 
 /** A feature the frontend cannot build, with its instruction. */

@@ -3,7 +3,7 @@ import { parseDockerfile } from '../../src/core/dockerfile';
 import { explainBuildError, frontendFor, unsupportedFeatures, FRONTEND_1_2_DIALECT } from '../../src/core/frontend';
 import { CURRENT_DIALECT } from '../../src/core/dockerfileLines';
 
-const ENGINE = { name: 'Docker', version: '20.10.24+dfsg1' };
+const ENGINE = { kind: 'docker', version: '20.10.24+dfsg1' } as const;
 const BK = frontendFor('buildkit', ENGINE);
 const model = (text: string) => parseDockerfile(text, { dialect: BK.dialect });
 
@@ -11,9 +11,9 @@ describe('Dockerfile frontend limits (core/frontend)', () => {
   it('the frontend by builder and engine: 1.2 on Docker 20.10, current from 23, unknown limits elsewhere', () => {
     assert.equal(BK.dialect, FRONTEND_1_2_DIALECT);
     assert.match(BK.label, /frontend 1\.2 built into Docker Engine 20\.10/);
-    assert.equal(frontendFor('buildkit', { name: 'Docker', version: '27.3.1' }).dialect, CURRENT_DIALECT);
-    assert.equal(frontendFor('buildkit', { name: 'Docker', version: '27.3.1' }).unsupported, undefined);
-    assert.equal(frontendFor('buildah', { name: 'Podman', version: '4.3.1' }).unsupported, undefined);
+    assert.equal(frontendFor('buildkit', { kind: 'docker', version: '27.3.1' }).dialect, CURRENT_DIALECT);
+    assert.equal(frontendFor('buildkit', { kind: 'docker', version: '27.3.1' }).unsupported, undefined);
+    assert.equal(frontendFor('buildah', { kind: 'podman', version: '4.3.1' }).unsupported, undefined);
     assert.ok(frontendFor('classic', ENGINE).unsupported!.has('run-mount'));
   });
 

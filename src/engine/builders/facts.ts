@@ -1,10 +1,9 @@
 /**
- * What the engine says about itself for choosing a builder: the headers of `GET /_ping`
- * (`Builder-Version`, `Api-Version`, Podman's `Libpod-Api-Version`, `Server`), next to the
- * identity the connection already read from `GET /version`.
+ * What the engine says about itself for choosing a builder: the connection's identity (kind,
+ * versions, OS, the `/_ping` builder header it read), or, without one, `/_ping` asked here.
  */
 import type Docker from 'dockerode';
-import type { EngineFacts } from '../../core/builderChoice';
+import { factsFromPing, type EngineFacts } from '../../core/builderChoice';
 import type { EngineInfo } from '../connection';
 import { dialRaw } from './request';
 
@@ -12,18 +11,20 @@ import { dialRaw } from './request';
 const PING_TIMEOUT_MS = 10_000;
 
 /**
- * Ask the engine for its `/_ping` headers and combine them with its identity.
- * @param info the connection's engine identity (name, version, API version, "os/arch").
- * @returns the facts; without headers when `/_ping` did not answer (never throws).
+ * The facts for {@link chooseBuilder}.
+ * @param info the connection's engine identity; when undefined, `/_ping`'s headers decide.
+ * @returns the facts (never throws: an engine that does not answer `/_ping` is taken as Docker
+ *   without BuildKit information).
  */
 export async function probeEngine(docker: Docker, info: EngineInfo | undefined): Promise<EngineFacts> {
-  const pingHeaders: Record<string, string> = {};
+  if (info) return { kind: info.kind, builderVersion: info.builderVersion, version: info.version, apiVersion: info.apiVersion, os: info.os.split('/')[0] };
+  const headers: Record<string, string> = {};
   try {
     const res = await dialRaw(docker, { path: '/_ping', method: 'GET', abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
-    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') pingHeaders[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
     res.resume();
   } catch {
-    // decided from the identity alone
+    // decided without headers
   }
-  return { pingHeaders, name: info?.name, version: info?.version, apiVersion: info?.apiVersion, os: info?.os.split('/')[0] };
+  return factsFromPing(headers);
 }

@@ -71,7 +71,7 @@ export async function runBuild(docker: Docker, req: BuildRequest): Promise<Build
     stepImages: [],
   });
   if (!choice.ok) return refused(registry.has(req.builder as BuilderName) ? (req.builder as BuilderName) : 'classic', 'not available on this engine', choice.message);
-  const frontend = frontendFor(choice.builder, { name: facts.name ?? 'Docker', version: facts.version ?? 'unknown' });
+  const frontend = frontendFor(choice.builder, { kind: facts.kind, version: facts.version ?? 'unknown' });
   const model = parseDockerfile(req.dockerfileText, { buildArgs: req.buildArgs, dialect: frontend.dialect });
   req.onProgress?.({ kind: 'builder', builder: choice.builder, reason: choice.reason });
   req.onProgress?.({ kind: 'output', line: `Builder: ${builderLabel(choice.builder)} (${choice.reason})` });
