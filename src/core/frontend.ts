@@ -88,9 +88,9 @@ export function frontendFor(builder: BuilderName, engine: { kind: EngineKind; ve
 
 /** A feature the frontend cannot build, with its instruction. */
 export interface FrontendProblem {
-  feature: Feature | 'syntax' | 'session';
-  /** Zero-based line of the instruction (or directive) that uses it. */
-  line: number;
+  feature: Feature | 'syntax' | 'session' | 'network-mode';
+  /** Zero-based line of the instruction (or directive) that uses it; undefined when it is a build option. */
+  line?: number;
   /** What to tell the user: the feature, that this frontend lacks it, what has it. */
   message: string;
 }
@@ -150,6 +150,13 @@ export function explainBuildError(error: string, model: DockerfileModel, fronten
         message: `Secret and ssh mounts (\`RUN --mount=type=secret|ssh\`, line ${ins.range.start.line + 1}) need a BuildKit client session, which Container Lineage does not open; build this Dockerfile with \`DOCKER_BUILDKIT=1 docker build\`.`,
       };
     }
+  }
+  const network = /network mode "([^"]*)" not supported by buildkit/i.exec(error);
+  if (network) {
+    return {
+      feature: 'network-mode',
+      message: `BuildKit runs RUN steps only with the none, host or default network, not "${network[1]}": set containerLineage.build.network (or --network) to none, host or empty, or build with the classic builder.`,
+    };
   }
   const lineMatch = /\bline (\d+)\b/i.exec(error);
   const errLine = lineMatch ? Number(lineMatch[1]) - 1 : undefined;

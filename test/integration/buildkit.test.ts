@@ -163,7 +163,7 @@ describe('BuildKit builds on the real engine (engine/builders/buildkit)', functi
     assert.equal(r.failedRange!.start.line, 2);
   });
 
-  it('what the 20.10 frontend cannot do is named, with what supports it: heredocs, COPY --link (before sending), # syntax= (after the engine tried)', async () => {
+  it('what the 20.10 frontend cannot do is named, with what supports it: heredocs, COPY --link (before sending), # syntax= and a network BuildKit does not take (after the engine said no)', async () => {
     const heredoc = await s.build({ contextDir: s.contextDir(), dockerfileText: 'FROM busybox:latest\nRUN <<EOF\necho hi\nEOF\n', tag: s.tag('heredoc') });
     assert.equal(heredoc.ok, false);
     assert.match(heredoc.error!, /Heredocs .*line 2.* not supported by the Dockerfile frontend 1\.2 built into Docker Engine 20\.10.*Docker Engine 23\.0/);
@@ -175,7 +175,10 @@ describe('BuildKit builds on the real engine (engine/builders/buildkit)', functi
     assert.match(syntax.error!, /`# syntax=docker\/dockerfile:1` directive \(line 1\) makes the engine fetch that frontend image/);
     assert.ok(syntax.engineError, 'the engine\'s own message is kept');
     assert.equal(syntax.failedRange!.start.line, 0);
-    for (const t of ['heredoc', 'link', 'syntax']) assert.equal(await s.tagExists(s.tag(t)), false);
+    const network = await s.build({ contextDir: s.contextDir(), dockerfileText: 'FROM busybox:latest\nRUN true\n', tag: s.tag('network'), networkMode: 'bridge' });
+    assert.match(network.error!, /BuildKit runs RUN steps only with the none, host or default network, not "bridge"/);
+    assert.match(network.engineError!, /network mode "bridge" not supported by buildkit/);
+    for (const t of ['heredoc', 'link', 'syntax', 'network']) assert.equal(await s.tagExists(s.tag(t)), false);
   });
 
   it('cancel during a long RUN: no tag, the step\'s process is gone, no cache mount held', async () => {

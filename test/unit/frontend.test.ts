@@ -45,6 +45,9 @@ describe('Dockerfile frontend limits (core/frontend)', () => {
     assert.match(secret.message, /need a BuildKit client session.*DOCKER_BUILDKIT=1 docker build/);
     const classic = explainBuildError('the --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled', model('FROM busybox\nRUN --mount=type=cache,target=/c true\n'), frontendFor('classic', ENGINE))!;
     assert.deepEqual([classic.feature, classic.line], ['run-mount', 1]);
+    const net = explainBuildError('network mode "bridge" not supported by buildkit', model('FROM busybox\n'), BK)!;
+    assert.equal(net.line, undefined);
+    assert.match(net.message, /only with the none, host or default network, not "bridge": set containerLineage\.build\.network/);
     assert.equal(explainBuildError('executor failed running [/bin/sh -c exit 3]: exit code: 3', model('FROM busybox\nRUN exit 3\n'), BK), undefined);
   });
 });

@@ -86,7 +86,8 @@ export async function runBuild(docker: Docker, req: BuildRequest): Promise<Build
     if (explained) {
       outcome.engineError = outcome.error;
       outcome.error = explained.message;
-      outcome.failedRange ??= model.instructions.find((i) => i.range.start.line === explained.line)?.range ?? { start: { line: explained.line, character: 0 }, end: { line: explained.line, character: 0 } };
+      const line = explained.line;
+      if (line !== undefined) outcome.failedRange ??= model.instructions.find((i) => i.range.start.line === line)?.range ?? { start: { line, character: 0 }, end: { line, character: 0 } };
     }
   }
   return { ...outcome, reason: choice.reason, frontend: frontend.label, durations: { ...outcome.durations, totalMs: Date.now() - started } };
