@@ -121,6 +121,9 @@ export class DockerBackend implements ContainerBackend {
       if (signal?.aborted) throw new LoginError('cancelled', 'cancelled');
       await container.start();
       const info = await container.inspect();
+      if (!info.State.Running) {
+        throw new LoginError(`container ${name} of ${o.image}: it exited with code ${info.State.ExitCode} before its port ${o.containerPort} answered${await this.logTail(container)}`, 'exited');
+      }
       const binding = info.NetworkSettings.Ports?.[portKey]?.find((b) => b.HostIp === '127.0.0.1') ?? info.NetworkSettings.Ports?.[portKey]?.[0];
       const hostPort = Number(binding?.HostPort);
       if (!Number.isInteger(hostPort) || hostPort <= 0) throw new LoginError(`the engine published no port for ${portKey} of ${name}`, 'engine');
