@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { LABEL_SERVE, LABEL_THROWAWAY } from '../../src/core/labels';
 import type { Gateway } from '../../src/engine/serve/gateway';
 import { startLocalGateway, type LocalGatewayOptions } from '../../src/engine/serve/local';
+import { checkServeIsolation, execShell } from '../../src/engine/serve/isolation';
+import { measureServeCost } from '../../src/engine/serve/cost';
+import { findTracesScript, judgeFindings, leaveTracesScript, parseFindings } from '../../src/core/serveIsolation';
 import type { TransactionRunner } from '../../src/engine/transaction';
 import { throwawaySuite } from './helpers-throwaway';
 
@@ -298,5 +301,34 @@ describe('session gateway (real engine)', function () {
     assert.deepEqual(await ctx.docker.listContainers({ all: true, filters: mine }), []);
     assert.deepEqual(await ctx.docker.listNetworks({ filters: mine }), []);
     assert.equal((await get(`${gw.url}cgi-bin/account`)).status, 200, 'the new gateway works');
+  });
+
+  it('isolation check: B sees none of the file, environment value and background process A left; A still sees its own', async () => {
+    const report = await checkServeIsolation(ctx.runner, { image: WEB, containerPort: 8080, path: '/cgi-bin/account', sweepLabels: [`${TEST_LABEL}=${ctx.suite}`] });
+    assert.equal(report.passed, true, report.summary + '\n' + JSON.stringify(report.checks, null, 1));
+    assert.notEqual(report.sessions.A.container, report.sessions.B.container);
+    assert.equal(report.checks.filter((c) => c.expected === 'absent').length, 6);
+    assert.equal(report.checks.filter((c) => c.expected === 'present').length, 10);
+  });
+
+  it('the isolation verdicts fail when two "sessions" share one container (the check can fail)', async () => {
+    const gw = await gateway();
+    const r = await get(`${gw.url}cgi-bin/account`);
+    assert.equal(r.status, 200);
+    const id = gw.sessions()[0].target.containerId;
+    const run = async (script: string) => (await execShell(ctx.docker, id, script)).stdout;
+    await run(leaveTracesScript('ashared1'));
+    const seen = judgeFindings('A', 'B', 'ashared1', parseFindings(await run(findTracesScript('ashared1'))));
+    assert.deepEqual(seen.map((c) => c.passed), [false, false, false], JSON.stringify(seen));
+  });
+
+  it('measures login and per-request costs (small N) with every series filled and nothing left', async () => {
+    const report = await measureServeCost(ctx.runner, { image: WEB, containerPort: 8080, sessions: 2, requests: 2, path: '/cgi-bin/account', sweepLabels: [`${TEST_LABEL}=${ctx.suite}`] });
+    for (const [k, d] of Object.entries(report.series)) assert.ok(d.n >= 2 && d.p50 > 0, `${k}: ${JSON.stringify(d)}`);
+    assert.equal(report.series.requestGateway.n, 4);
+    assert.ok(report.ratios.coldVsShared > 1, 'starting a container costs more than a request to a running one');
+    assert.ok(Number.isFinite(report.ratios.gatewayVsDirect));
+    const left = await ctx.docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${ctx.suite}`, 'io.container-lineage.kind=session'] } });
+    assert.deepEqual(left.map((c) => c.Names[0]), []);
   });
 });

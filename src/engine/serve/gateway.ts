@@ -165,6 +165,12 @@ export class Gateway {
     return this.table.list();
   }
 
+  /** The live session a `Cookie` header belongs to (measurements, the isolation check). */
+  sessionOf(cookieHeader: string): SessionSnapshot | undefined {
+    const s = this.table.findAny(sessionTokens(cookieHeader, this.cookieName));
+    return s && this.table.list().find((x) => x.id === s.id);
+  }
+
   stats(): GatewayStats {
     return { ...this.counters, ended: this.table.endedCounts() };
   }

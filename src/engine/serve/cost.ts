@@ -1,0 +1,168 @@
+/**
+ * Measures what a container per session costs (see `core/serveCost.ts` for the series): one
+ * shared container as the baseline, fresh containers without the gateway, a cold gateway and a
+ * gateway with a warm pool of N, each with N concurrent logins; then per-request latency of the
+ * N logged-in sessions through the gateway vs straight to each session's container, alternating
+ * which goes first. Everything it starts is removed before it returns (or throws). No `vscode` import.
+ */
+import * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { sessionCookieName } from '../../core/sessionCookie';
+import { summarizeServeCost, type ServeCostReport, type ServeCostSamples } from '../../core/serveCost';
+import type { SecurityOptions, TransactionRunner } from '../transaction';
+import type { SessionContainer } from './backend';
+import { DockerBackend } from './dockerBackend';
+import type { Gateway } from './gateway';
+import { newGatewayId, startLocalGateway } from './local';
+
+/** Options of {@link measureServeCost}. */
+export interface ServeCostOptions {
+  image: string;
+  containerPort: number;
+  /** Concurrent sessions N (default 20). */
+  sessions?: number;
+  /** Requests per session in the per-request series (default 10). */
+  requests?: number;
+  /** Path requested (default '/'). */
+  path?: string;
+  cmd?: string[];
+  env?: string[];
+  security?: Partial<SecurityOptions>;
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+  /** Label filters for the gateways' sweep (tests). */
+  sweepLabels?: string[];
+}
+
+/** One GET, timed to the end of the body. @throws on a connection error or a status ≥ 400. */
+export function timedGet(host: string, port: number, path: string, cookie?: string): Promise<{ ms: number; setCookie?: string; body: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path, agent: false, headers: cookie ? { cookie } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 0) >= 400) return reject(new Error(`HTTP ${res.statusCode} from ${host}:${port}${path}: ${body.slice(0, 200)}`));
+        const set = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0];
+        resolve({ ms: performance.now() - t0, setCookie: set?.split(';')[0], body });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** N concurrent first requests through a gateway; returns the latencies and the session cookies. */
+async function loginAll(gw: Gateway, n: number, path: string): Promise<{ ms: number[]; cookies: string[] }> {
+  const r = await Promise.all(Array.from({ length: n }, () => timedGet('127.0.0.1', gw.port, path)));
+  const name = sessionCookieName(gw.port);
+  const cookies = r.map((x) => x.setCookie ?? '');
+  if (cookies.some((c) => !c.startsWith(`${name}=`))) throw new Error('a login through the gateway set no session cookie');
+  return { ms: r.map((x) => x.ms), cookies };
+}
+
+/**
+ * Run the measurement.
+ * @throws RangeError for N < 1 or requests < 1; Error when a container never answers (the
+ *   message says which) or when cancelled.
+ */
+export async function measureServeCost(runner: TransactionRunner, o: ServeCostOptions): Promise<ServeCostReport> {
+  const n = o.sessions ?? 20;
+  const requests = o.requests ?? 10;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`sessions must be a whole number ≥ 1, got ${n}`);
+  if (!Number.isInteger(requests) || requests < 1) throw new RangeError(`requests must be a whole number ≥ 1, got ${requests}`);
+  const path = o.path ?? '/';
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const progress = o.onProgress ?? (() => undefined);
+  const check = () => {
+    if (o.signal?.aborted) throw new Error('cancelled');
+  };
+  const container = { image: o.image, containerPort: o.containerPort, cmd: o.cmd, env: o.env, security: o.security, readyTimeoutMs: o.readyTimeoutMs };
+  const direct = new DockerBackend(runner, { ...container, gatewayId: newGatewayId() });
+  const gateways: Gateway[] = [];
+  const samples: ServeCostSamples = { loginCold: [], loginWarm: [], loginFreshDirect: [], loginShared: [], requestGateway: [], requestDirect: [] };
+  try {
+    progress('one shared container: every new user is one more request to it');
+    const shared = await direct.start(o.signal);
+    await timedGet(shared.host, shared.port, path); // warm-up
+    samples.loginShared = (await Promise.all(Array.from({ length: n }, () => timedGet(shared.host, shared.port, path)))).map((x) => x.ms);
+    await direct.remove(shared.id);
+    check();
+
+    progress(`${n} fresh containers without the gateway (create + start + first request)`);
+    const fresh = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const t = performance.now();
+        const c: SessionContainer = await direct.start(o.signal);
+        await timedGet(c.host, c.port, path);
+        return { ms: performance.now() - t, id: c.id };
+      }),
+    );
+    samples.loginFreshDirect = fresh.map((x) => x.ms);
+    await Promise.all(fresh.map((x) => direct.remove(x.id)));
+    check();
+
+    progress(`${n} concurrent logins through the gateway, fresh containers`);
+    const common = { ...container, limits: { maxSessions: n, idleMs: 0 }, sweepLabels: o.sweepLabels, noSweep: true };
+    const cold = await startLocalGateway(runner, { ...common, poolSize: 0 });
+    gateways.push(cold);
+    const logins = await loginAll(cold, n, path);
+    samples.loginCold = logins.ms;
+    check();
+
+    progress(`${requests} requests per session: through the gateway vs straight to the session's container`);
+    const byCookie = logins.cookies.map((cookie) => {
+      const target = cold.sessionOf(cookie)?.target;
+      if (!target) throw new Error('a session ended during the measurement');
+      return { cookie, target };
+    });
+    for (let round = 0; round < requests; round++) {
+      check();
+      const gatewayFirst = round % 2 === 0;
+      const one = async (s: (typeof byCookie)[number]) => {
+        const viaGateway = () => timedGet('127.0.0.1', cold.port, path, s.cookie).then((x) => samples.requestGateway.push(x.ms));
+        const straight = () => timedGet(s.target.host, s.target.port, path).then((x) => samples.requestDirect.push(x.ms));
+        if (gatewayFirst) {
+          await viaGateway();
+          await straight();
+        } else {
+          await straight();
+          await viaGateway();
+        }
+      };
+      await Promise.all(byCookie.map(one));
+    }
+    await cold.stop();
+    gateways.splice(0);
+
+    progress(`${n} concurrent logins through the gateway from a warm pool of ${n}`);
+    const warm = await startLocalGateway(runner, { ...common, poolSize: n });
+    gateways.push(warm);
+    await warm.poolReady();
+    samples.loginWarm = (await loginAll(warm, n, path)).ms;
+    await warm.stop();
+    gateways.splice(0);
+  } finally {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await direct.dispose();
+  }
+  return summarizeServeCost(
+    {
+      image: o.image,
+      containerPort: o.containerPort,
+      sessions: n,
+      requestsPerSession: requests,
+      path,
+      startedAt,
+      durationMs: performance.now() - t0,
+      notes: [
+        'Login = a new user\'s first response. The shared container is the baseline: one server for every session, no isolation.',
+        'Per-request series: the same sessions and containers, direct and through the gateway in alternating order; requests open a new connection each time.',
+      ],
+    },
+    samples,
+  );
+}
