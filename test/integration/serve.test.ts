@@ -331,4 +331,39 @@ describe('session gateway (real engine)', function () {
     const left = await ctx.docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${ctx.suite}`, 'io.container-lineage.kind=session'] } });
     assert.deepEqual(left.map((c) => c.Names[0]), []);
   });
+
+  it('CLI: `serve` prints its URL, serves a session, and Ctrl-C removes its container and network (exit 0); bad usage exits 2', async () => {
+    const cli = join(__dirname, '..', '..', 'src', 'cli.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', WEB, '--container-port', '8080', '--idle', '60', '--max', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /serving \S+ at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      void exited.then((code) => reject(new Error(`serve exited early (${code}): ${stderr}`)));
+    });
+    const r = await get(`${url}cgi-bin/account`);
+    assert.equal(r.status, 200);
+    const container = account(r.body).container;
+    const found = await ctx.docker.listContainers({ filters: { label: ['io.container-lineage.kind=session'] } });
+    const mine = found.find((c) => c.Id.startsWith(container));
+    assert.ok(mine, 'the session container runs');
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /session [0-9a-f]{8} ended \(gateway-stopped\)/);
+    assert.ok(await gone(ctx.docker, mine.Id));
+    const net = mine.HostConfig.NetworkMode;
+    assert.equal((await ctx.docker.listNetworks({ filters: { name: [net] } })).length, 0, `network ${net} removed`);
+
+    const usage = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', WEB], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let usageErr = '';
+    usage.stderr.on('data', (b: Buffer) => (usageErr += b.toString()));
+    assert.equal(await new Promise((r) => usage.once('exit', r)), 2);
+    assert.match(usageErr, /--container-port is required/);
+  });
 });
