@@ -175,9 +175,12 @@ export function registerServe(services: Services): ServeFeature {
       return problems;
     }),
     vscode.commands.registerCommand('containerLineage.serve.endSession', async (arg?: unknown) => {
-      const node = arg as SessionsNode | undefined;
-      if (node?.kind !== 'session') return void vscode.window.showInformationMessage('Choose a session in the Sessions view to end it.');
-      return node.gateway.endSession(node.session.id, 'ended-by-user');
+      // A Sessions view row, or { port, sessionId } (tests, other features).
+      const node = arg as (SessionsNode & { port?: undefined }) | { kind?: undefined; port: number; sessionId: string } | undefined;
+      if (node?.kind === 'session') return node.gateway.endSession(node.session.id, 'ended-by-user');
+      if (node && typeof node.port === 'number') return (await feature.registry.byPort(node.port)?.endSession(node.sessionId, 'ended-by-user')) ?? false;
+      void vscode.window.showInformationMessage('Choose a session in the Sessions view to end it.');
+      return false;
     }),
     vscode.commands.registerCommand('containerLineage.serve.openInBrowser', async (arg?: unknown) => {
       const gw = await gatewayOf(feature, arg);
