@@ -6,14 +6,6 @@
 (function () {
   'use strict';
   const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
-  const ROWS = [
-    ['login: one shared container (baseline)', 'loginShared'],
-    ['login: fresh container, no gateway', 'loginFreshDirect'],
-    ['login: gateway, fresh container (cold)', 'loginCold'],
-    ['login: gateway, warm pool', 'loginWarm'],
-    ['request: direct to the container', 'requestDirect'],
-    ['request: through the gateway', 'requestGateway'],
-  ];
   /** @param {any} x @param {number=} d */
   const num = (x, d) => (typeof x === 'number' && isFinite(x) ? x.toFixed(d === undefined ? 1 : d) : 'n/a');
   /** @param {string} tag @param {string[]} cells */
@@ -36,7 +28,8 @@
     $('serve-cost-title').textContent = `${r.image} (port ${r.containerPort}), ${r.sessions} concurrent session${r.sessions === 1 ? '' : 's'}`;
     $('serve-cost-description').textContent = `${r.requestsPerSession} request(s) per session on ${r.path}; measured in ${num(r.durationMs / 1000)} s. ${(r.notes || []).join(' ')}`;
     const body = $('serve-cost-table').tBodies[0];
-    body.replaceChildren(...ROWS.map(([label, key]) => {
+    // Rows in the order and with the labels the report gives (src/core/serveCost.ts).
+    body.replaceChildren(...Object.entries(r.labels || {}).map(([key, label]) => {
       const d = (r.series || {})[key] || {};
       return row('td', [label, String(d.n ?? 0), num(d.p50), num(d.p95), num(d.min)]);
     }));

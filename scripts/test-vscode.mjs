@@ -432,7 +432,7 @@ async function serveUi(page, cs) {
     await h.runFromPalette(page, 'Container Lineage: Serve with a Container per Session…');
     const box = page.locator('.quick-input-widget');
     const input = box.locator('input.input');
-    await box.filter({ hasText: 'Image to serve' }).waitFor({ state: 'visible', timeout: 15_000 });
+    await box.locator('input[placeholder^="Image to serve"]').waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(SAMPLE.web);
     const row = box.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${SAMPLE.web.replace(/[./]/g, '\\$&')}\\s*$`) }) }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
