@@ -17,7 +17,7 @@
 //      click on "Build child image", the new image selected under lineage-sample/base:1.0),
 //      overhead.png (the palette opens the Container Overhead panel, the CPU workload runs on
 //      lineage-sample/base:1.0, charts and table shown, no experiment container left),
-//      serve.png + serve-browser-{a,b}.png (the palette serves lineage-sample/web:1.0 with a
+//      serve-two.png, serve.png + serve-browser-{a,b}.png (the palette serves lineage-sample/web:1.0 with a
 //      container per session, two Chromium contexts log in and see two balances, the Sessions
 //      view lists two sessions, one logs out, then one session; Stop Gateway removes the rest);
 //      saves screenshots to test-artifacts/vscode/;
@@ -480,12 +480,14 @@ async function serveUi(page, cs) {
     const two = await waitRows(2);
     for (const r of two) if (!/ req · .* · login \d+ ms \((cold|warm)\)/.test(r)) throw new Error(`a session row lacks requests, bytes or login latency: ${JSON.stringify(r)}`);
 
+    await page.mouse.move(25, 650);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-two.png') });
     // User a logs out through the page's link: the gateway destroys a's container.
     await users[0].p.locator('a', { hasText: 'Log out' }).click();
     await users[0].p.locator('h1', { hasText: 'Logged out' }).waitFor({ timeout: 15_000 });
     await waitRows(1);
     // User b is untouched.
-    await users[1].p.reload();
+    await users[1].p.goto(`${url}cgi-bin/account`); // not reload(): that would repeat the deposit
     await users[1].p.locator('#balance', { hasText: String(users[1].balance) }).waitFor({ timeout: 15_000 });
     const gone = docker('ps', '-a', '--filter', `id=${users[0].container}`, '--format', '{{.ID}}');
     if (gone) throw new Error(`a's container ${users[0].container} still exists after the logout`);

@@ -62,7 +62,7 @@ export class SessionsProvider implements vscode.TreeDataProvider<SessionsNode>, 
       const n = g.sessions().length;
       const item = new vscode.TreeItem(g.image, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `gateway:${g.port}`;
-      item.description = `${g.url} · ${n}/${g.limits.maxSessions} session${n === 1 ? '' : 's'}`;
+      item.description = `${g.url} · ${n}/${g.limits.maxSessions} sessions`;
       item.contextValue = 'gateway';
       item.iconPath = new vscode.ThemeIcon('globe');
       const st = g.stats();

@@ -295,10 +295,17 @@ export class Gateway {
     if (rest) req.headers.cookie = rest;
     else delete req.headers.cookie;
     req.on('data', (chunk: Buffer) => (ctx.bytesIn += chunk.length));
-    res.on('close', () => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
       this.table.finish(session, ctx.bytesIn, ctx.bytesOut);
       this.changed();
-    });
+    };
+    res.on('close', finish);
+    // The client may have gone while its login's container started: nothing to proxy, and no
+    // 'close' event will come, so count the request as finished now (the session can idle out).
+    if (res.destroyed || req.destroyed) return finish();
     this.proxy.web(req, res, { target: `http://${session.target.host}:${session.target.port}` }, (err) => {
       const code = (err as NodeJS.ErrnoException).code;
       this.log('warn', `session ${session.id}: request ${req.method} ${(req.url ?? '').slice(0, 200)} failed at container ${session.target.containerName}: ${code ?? ''} ${(err as Error).message}`);
