@@ -3,7 +3,9 @@
  * shared container as the baseline, fresh containers without the gateway, a cold gateway and a
  * gateway with a warm pool of N, each with N concurrent logins; then per-request latency of the
  * N logged-in sessions through the gateway vs straight to each session's container, alternating
- * which goes first. Everything it starts is removed before it returns (or throws). No `vscode` import.
+ * which goes first. The simulated users' requests are sent and timed from a worker thread
+ * ({@link LoadClient}), not on the gateway's event loop. Everything it starts is removed before it
+ * returns (or throws). No `vscode` import.
  */
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +15,7 @@ import type { SecurityOptions, TransactionRunner } from '../transaction';
 import type { SessionContainer } from './backend';
 import { DockerBackend } from './dockerBackend';
 import type { Gateway } from './gateway';
+import { LoadClient, type LoadRequest } from './loadClient';
 import { newGatewayId, startLocalGateway } from './local';
 
 /** Options of {@link measureServeCost}. */
@@ -55,8 +58,8 @@ export function timedGet(host: string, port: number, path: string, cookie?: stri
 }
 
 /** N concurrent first requests through a gateway; returns the latencies and the session cookies. */
-async function loginAll(gw: Gateway, n: number, path: string): Promise<{ ms: number[]; cookies: string[] }> {
-  const r = await Promise.all(Array.from({ length: n }, () => timedGet('127.0.0.1', gw.port, path)));
+async function loginAll(client: LoadClient, gw: Gateway, n: number, path: string): Promise<{ ms: number[]; cookies: string[] }> {
+  const r = await client.all(Array.from({ length: n }, () => ({ host: '127.0.0.1', port: gw.port, path })));
   const name = sessionCookieName(gw.port);
   const cookies = r.map((x) => x.setCookie ?? '');
   if (cookies.some((c) => !c.startsWith(`${name}=`))) throw new Error('a login through the gateway set no session cookie');
@@ -83,12 +86,14 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
   const container = { image: o.image, containerPort: o.containerPort, cmd: o.cmd, env: o.env, security: o.security, readyTimeoutMs: o.readyTimeoutMs };
   const direct = new DockerBackend(runner, { ...container, gatewayId: newGatewayId() });
   const gateways: Gateway[] = [];
+  const client = new LoadClient();
   const samples: ServeCostSamples = { loginCold: [], loginWarm: [], loginFreshDirect: [], loginShared: [], requestGateway: [], requestDirect: [] };
   try {
     progress('one shared container: every new user is one more request to it');
     const shared = await direct.start(o.signal);
-    await timedGet(shared.host, shared.port, path); // warm-up
-    samples.loginShared = (await Promise.all(Array.from({ length: n }, () => timedGet(shared.host, shared.port, path)))).map((x) => x.ms);
+    const sharedReq: LoadRequest = { host: shared.host, port: shared.port, path };
+    await client.all([sharedReq]); // warm-up
+    samples.loginShared = (await client.all(Array.from({ length: n }, () => sharedReq))).map((x) => x.ms);
     await direct.remove(shared.id);
     check();
 
@@ -97,7 +102,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
       Array.from({ length: n }, async () => {
         const t = performance.now();
         const c: SessionContainer = await direct.start(o.signal);
-        await timedGet(c.host, c.port, path);
+        await client.all([{ host: c.host, port: c.port, path }]);
         return { ms: performance.now() - t, id: c.id };
       }),
     );
@@ -109,7 +114,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
     const common = { ...container, limits: { maxSessions: n, idleMs: 0 }, sweepLabels: o.sweepLabels, noSweep: true };
     const cold = await startLocalGateway(runner, { ...common, poolSize: 0 });
     gateways.push(cold);
-    const logins = await loginAll(cold, n, path);
+    const logins = await loginAll(client, cold, n, path);
     samples.loginCold = logins.ms;
     check();
 
@@ -121,19 +126,18 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
     });
     for (let round = 0; round < requests; round++) {
       check();
-      const gatewayFirst = round % 2 === 0;
-      const one = async (s: (typeof byCookie)[number]) => {
-        const viaGateway = () => timedGet('127.0.0.1', cold.port, path, s.cookie).then((x) => samples.requestGateway.push(x.ms));
-        const straight = () => timedGet(s.target.host, s.target.port, path).then((x) => samples.requestDirect.push(x.ms));
-        if (gatewayFirst) {
-          await viaGateway();
-          await straight();
-        } else {
-          await straight();
-          await viaGateway();
-        }
-      };
-      await Promise.all(byCookie.map(one));
+      const plan = byCookie.map((x) => {
+        const viaGateway: LoadRequest = { host: '127.0.0.1', port: cold.port, path, cookie: x.cookie };
+        const straight: LoadRequest = { host: x.target.host, port: x.target.port, path };
+        return round % 2 === 0 ? [viaGateway, straight] : [straight, viaGateway];
+      });
+      const results = await client.run(plan);
+      results.forEach((pair, i) => {
+        const [g, d] = round % 2 === 0 ? pair : [pair[1], pair[0]];
+        for (const r of [g, d]) if (r.error || r.status >= 400) throw new Error(`a request of session ${i + 1} failed: ${r.error ?? `HTTP ${r.status}`}`);
+        samples.requestGateway.push(g.ms);
+        samples.requestDirect.push(d.ms);
+      });
     }
     await cold.stop();
     gateways.splice(0);
@@ -142,12 +146,13 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
     const warm = await startLocalGateway(runner, { ...common, poolSize: n });
     gateways.push(warm);
     await warm.poolReady();
-    samples.loginWarm = (await loginAll(warm, n, path)).ms;
+    samples.loginWarm = (await loginAll(client, warm, n, path)).ms;
     await warm.stop();
     gateways.splice(0);
   } finally {
     await Promise.all(gateways.map((g) => g.stop()));
     await direct.dispose();
+    await client.close();
   }
   return summarizeServeCost(
     {
@@ -161,6 +166,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
       notes: [
         'Login = a new user\'s first response. The shared container is the baseline: one server for every session, no isolation.',
         'Per-request series: the same sessions and containers, direct and through the gateway in alternating order; requests open a new connection each time.',
+        'The simulated users run on a worker thread, not on the gateway\'s event loop.',
       ],
     },
     samples,

@@ -30,7 +30,8 @@ export function probeOnce(host: string, port: number, path: string, timeoutMs: n
 }
 
 /**
- * Poll until the port answers HTTP (any status), backing off from 25 ms to 250 ms.
+ * Poll until the port answers HTTP (any status), backing off from 10 ms to 100 ms (the same
+ * schedule as bench/serve.ts uses for its `docker run` baseline).
  * @returns ms waited.
  * @throws Error 'not-ready' (with the last connection error) after `timeoutMs`, 'exited' when
  *   `exited` resolved first, 'cancelled' when the signal aborted.
@@ -40,7 +41,7 @@ export async function waitForHttp(host: string, port: number, o: ReadinessOption
   let exited = false;
   void o.exited?.then(() => (exited = true), () => undefined);
   let last = 'no attempt';
-  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
+  for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
     if (o.signal?.aborted) throw Object.assign(new Error('cancelled'), { reason: 'cancelled' as const });
     if (exited) throw Object.assign(new Error('the container stopped before its port answered'), { reason: 'exited' as const });
     const left = o.timeoutMs - (Date.now() - t0);
