@@ -171,6 +171,16 @@ describe('session gateway (real engine)', function () {
     assert.ok(logs.some((l) => l.includes(`session ${s.id} ended (idle)`)));
   });
 
+  it('a login whose client went away still ends at the idle timeout (its container is removed)', async () => {
+    const gw = await gateway({ limits: { idleMs: 1500 } });
+    const req = http.get({ host: '127.0.0.1', port: gw.port, path: '/cgi-bin/account' });
+    req.on('error', () => undefined);
+    setTimeout(() => req.destroy(), 50); // long before the container answers
+    const s = await until('the abandoned login to become a session', 30_000, async () => gw.sessions()[0]);
+    await until('it to idle out', 20_000, async () => (gw.sessions().length === 0 ? true : undefined));
+    await until('its container to be removed', 20_000, async () => ((await gone(ctx.docker, s.target.containerId)) ? true : undefined));
+  });
+
   it('at the session limit a new login gets 503 with Retry-After; lru eviction ends the least recently used session instead', async () => {
     const gw = await gateway({ limits: { maxSessions: 2, idleMs: 30_000 } });
     const [a, b] = [await get(`${gw.url}cgi-bin/account`), await get(`${gw.url}cgi-bin/account`)];
