@@ -32,9 +32,11 @@ export interface SessionTarget {
   containerId: string;
   /** Container name without the leading '/'. */
   containerName: string;
-  /** Address the gateway connects to (127.0.0.1 for the local engine). */
+  /** Address the gateway connects to (the container's private-network address, or 127.0.0.1 and its published port). */
   host: string;
   port: number;
+  /** Where a client without the gateway would connect (the published port), when there is one. */
+  published?: { host: string; port: number };
 }
 
 /** How a session's container was obtained. */
@@ -240,7 +242,7 @@ export class SessionTable {
 
   /** Live sessions, oldest first, without their tokens. */
   list(): SessionSnapshot[] {
-    return [...this.byId.values()].sort((a, b) => a.createdAt - b.createdAt).map(({ token: _t, ...rest }) => ({ ...rest, target: { ...rest.target } }));
+    return [...this.byId.values()].sort((a, b) => a.createdAt - b.createdAt).map(({ token: _t, ...rest }) => ({ ...rest, target: { ...rest.target, published: rest.target.published && { ...rest.target.published } } }));
   }
 
   /** Live sessions themselves (for ending them all). */

@@ -133,6 +133,15 @@ describe('session gateway (real engine)', function () {
     const nets = Object.keys(info.NetworkSettings.Networks);
     assert.equal(nets.length, 1);
     assert.match(nets[0], /^cl-serve-[0-9a-f]{12}$/);
+    // The gateway reaches the container at its address on that network (a local Linux engine);
+    // a client without the gateway would use the published port.
+    assert.equal(s.target.host, info.NetworkSettings.Networks[nets[0]].IPAddress);
+    assert.equal(s.target.port, 8080);
+    assert.equal(s.target.published?.host, '127.0.0.1');
+    assert.equal(String(s.target.published?.port), (info.NetworkSettings.Ports['8080/tcp'] as Array<{ HostPort: string }>)[0].HostPort);
+    const viaPort = await gateway({ addressing: 'published' });
+    assert.equal((await get(`${viaPort.url}cgi-bin/account`)).status, 200);
+    assert.deepEqual(viaPort.sessions()[0].target.host, '127.0.0.1');
     const net = await ctx.docker.getNetwork(nets[0]).inspect();
     assert.equal(net.Options?.['com.docker.network.bridge.enable_icc'], 'false');
     assert.equal(net.Options?.['com.docker.network.bridge.enable_ip_masquerade'], 'false');

@@ -15,6 +15,8 @@ export interface SessionContainer {
   /** Address the gateway connects to. */
   host: string;
   port: number;
+  /** Where a client without the gateway would connect (the local engine: the port published on 127.0.0.1). */
+  published?: { host: string; port: number };
   /** create + start, ms. */
   startMs: number;
   /** From started until the port answered HTTP, ms. */

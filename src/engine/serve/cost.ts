@@ -87,11 +87,13 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
   const direct = new DockerBackend(runner, { ...container, gatewayId: newGatewayId() });
   const gateways: Gateway[] = [];
   const client = new LoadClient();
+  let addressing = 'n/a';
   const samples: ServeCostSamples = { loginCold: [], loginWarm: [], loginFreshDirect: [], loginShared: [], requestGateway: [], requestDirect: [] };
   try {
     progress('one shared container: every new user is one more request to it');
     const shared = await direct.start(o.signal);
-    const sharedReq: LoadRequest = { host: shared.host, port: shared.port, path };
+    const { host: sharedHost, port: sharedPort } = shared.published ?? shared;
+    const sharedReq: LoadRequest = { host: sharedHost, port: sharedPort, path };
     await client.all([sharedReq]); // warm-up
     samples.loginShared = (await client.all(Array.from({ length: n }, () => sharedReq))).map((x) => x.ms);
     await direct.remove(shared.id);
@@ -102,7 +104,8 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
       Array.from({ length: n }, async () => {
         const t = performance.now();
         const c: SessionContainer = await direct.start(o.signal);
-        await client.all([{ host: c.host, port: c.port, path }]);
+        const { host, port } = c.published ?? c;
+        await client.all([{ host, port, path }]);
         return { ms: performance.now() - t, id: c.id };
       }),
     );
@@ -124,11 +127,14 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
       if (!target) throw new Error('a session ended during the measurement');
       return { cookie, target };
     });
+    const viaAddress = byCookie.some((x) => x.target.published && x.target.host !== x.target.published.host);
+    addressing = viaAddress ? 'the containers\' private-network addresses' : 'the containers\' published ports';
     for (let round = 0; round < requests; round++) {
       check();
       const plan = byCookie.map((x) => {
         const viaGateway: LoadRequest = { host: '127.0.0.1', port: cold.port, path, cookie: x.cookie };
-        const straight: LoadRequest = { host: x.target.host, port: x.target.port, path };
+        const { host, port } = x.target.published ?? x.target;
+        const straight: LoadRequest = { host, port, path };
         return round % 2 === 0 ? [viaGateway, straight] : [straight, viaGateway];
       });
       const results = await client.run(plan);
@@ -166,7 +172,9 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
       notes: [
         'Login = a new user\'s first response. The shared container is the baseline: one server for every session, no isolation.',
         'Per-request series: the same sessions and containers, direct and through the gateway in alternating order; requests open a new connection each time.',
+        'Direct = the container\'s published port on 127.0.0.1 (what a client without the gateway uses); the gateway connects to the container\'s private-network address when it can, skipping the engine\'s port publisher.',
         'The simulated users run on a worker thread, not on the gateway\'s event loop.',
+        `The gateway connected to ${addressing}.`,
       ],
     },
     samples,

@@ -10,7 +10,10 @@
  * (`host_binding_ipv4`), so only processes on this machine — the gateway — reach them.
  *
  * Every container and the network carry the throwaway labels of the runner's owner plus
- * `io.container-lineage.serve=<gateway id>`: the runner tracks the containers (its `dispose()`
+ * `io.container-lineage.serve=<gateway id>`. The gateway connects to a container's address on that
+ * network when it can (a local Linux engine): that skips the engine's userland port publisher, a
+ * second proxy hop; where it cannot (Docker Desktop's VM, a remote engine) it uses the published port.
+ * The runner tracks the containers (its `dispose()`
  * removes them), and after a crash the owner sweep (`engine/sweep.ts`, then
  * {@link sweepSessionNetworks}) removes them. No `vscode` import.
  */
@@ -21,7 +24,7 @@ import { LABEL_SERVE, LABEL_THROWAWAY, sweepVerdict, type OwnerIdentity } from '
 import { processStartTicks } from '../owner';
 import { engineMessage, hostConfigFor, statusOf, type SecurityOptions, type TransactionRunner } from '../transaction';
 import { LoginError, type ContainerBackend, type SessionContainer } from './backend';
-import { waitForHttp } from './readiness';
+import { probeOnce, waitForHttp } from './readiness';
 
 /** Options of {@link DockerBackend}. */
 export interface DockerBackendOptions {
@@ -41,6 +44,12 @@ export interface DockerBackendOptions {
   readyTimeoutMs?: number;
   /** Path probed for readiness (default '/'). */
   readyPath?: string;
+  /**
+   * How the gateway addresses a container: 'auto' (default) uses its address on the private
+   * network when this process can reach it (a local Linux engine), else the published port;
+   * 'published' always uses the published port on 127.0.0.1.
+   */
+  addressing?: 'auto' | 'published';
 }
 
 /** Network driver options that make the gateway's network private (see the file comment). */
@@ -55,6 +64,8 @@ export class DockerBackend implements ContainerBackend {
   readonly network: string;
   private prepared: Promise<void> | undefined;
   private readonly mine = new Set<string>();
+  /** Whether this process reaches containers at their private-network address (decided once). */
+  private addressReachable: boolean | undefined;
 
   /**
    * @param runner owner of every container (labels, tracking, removal) and the engine client.
@@ -129,9 +140,17 @@ export class DockerBackend implements ContainerBackend {
       if (!Number.isInteger(hostPort) || hostPort <= 0) throw new LoginError(`the engine published no port for ${portKey} of ${name}`, 'engine');
       const startMs = performance.now() - t0;
       const exited = container.wait({ condition: 'not-running' }).catch(() => undefined);
+      const published = { host: '127.0.0.1', port: hostPort };
+      const ip = o.addressing === 'published' ? undefined : info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined;
       try {
-        const readyMs = await waitForHttp('127.0.0.1', hostPort, { timeoutMs: o.readyTimeoutMs ?? 30_000, path: o.readyPath, signal, exited });
-        return { id, name, host: '127.0.0.1', port: hostPort, startMs, readyMs };
+        let target = ip && this.addressReachable ? { host: ip, port: o.containerPort } : published;
+        const readyMs = await waitForHttp(target.host, target.port, { timeoutMs: o.readyTimeoutMs ?? 30_000, path: o.readyPath, signal, exited });
+        if (ip && this.addressReachable === undefined) {
+          // First ready container: does its network address answer from here too?
+          this.addressReachable = await probeOnce(ip, o.containerPort, o.readyPath ?? '/', 500).then(() => true, () => false);
+          if (this.addressReachable) target = { host: ip, port: o.containerPort };
+        }
+        return { id, name, ...target, published, startMs, readyMs };
       } catch (err) {
         const reason = (err as { reason?: LoginError['reason'] }).reason ?? 'not-ready';
         let detail = (err as Error).message;

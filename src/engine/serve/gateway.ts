@@ -279,7 +279,7 @@ export class Gateway {
     while (this.table.byPublicId(id)) id = randomBytes(4).toString('hex');
     const token = randomBytes(32).toString('base64url');
     const loginMs = performance.now() - t0;
-    const session = this.table.add({ id, token, target: { containerId: container.id, containerName: container.name, host: container.host, port: container.port }, loginMs, mode });
+    const session = this.table.add({ id, token, target: { containerId: container.id, containerName: container.name, host: container.host, port: container.port, published: container.published }, loginMs, mode });
     this.counters.logins++;
     if (mode === 'warm') this.counters.warmLogins++;
     this.log('info', `login: session ${id} → container ${container.name} (${mode}, ready in ${loginMs.toFixed(0)} ms)`);
@@ -309,8 +309,8 @@ export class Gateway {
     this.proxy.web(req, res, { target: `http://${session.target.host}:${session.target.port}` }, (err) => {
       const code = (err as NodeJS.ErrnoException).code;
       this.log('warn', `session ${session.id}: request ${req.method} ${(req.url ?? '').slice(0, 200)} failed at container ${session.target.containerName}: ${code ?? ''} ${(err as Error).message}`);
-      if (code === 'ECONNREFUSED' && this.table.find(session.token)) {
-        // Nothing listens on the container's published port any more: the container is gone.
+      if ((code === 'ECONNREFUSED' || code === 'EHOSTUNREACH') && this.table.find(session.token)) {
+        // Nothing listens at the container's address any more: the container is gone.
         this.table.end(session.id, 'container-gone');
         void this.destroy(session, 'container-gone');
       }

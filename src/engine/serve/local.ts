@@ -18,6 +18,8 @@ export interface LocalGatewayOptions extends Omit<GatewayOptions, 'backend'> {
   security?: Partial<SecurityOptions>;
   /** A login fails (502) when the container's port has not answered within this many ms (default 30 000). */
   readyTimeoutMs?: number;
+  /** 'auto' (default): the container's private-network address when reachable, else its published port. */
+  addressing?: 'auto' | 'published';
   /** Skip the sweep of dead owners' containers and networks (default false). */
   noSweep?: boolean;
   /** Label filters narrowing the sweep (tests). */
@@ -55,6 +57,7 @@ export async function startLocalGateway(runner: TransactionRunner, o: LocalGatew
     env: o.env,
     security: o.security,
     readyTimeoutMs: o.readyTimeoutMs,
+    addressing: o.addressing,
   });
   return Gateway.start({ ...o, backend });
 }
