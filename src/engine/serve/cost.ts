@@ -131,10 +131,11 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
     addressing = viaAddress ? 'the containers\' private-network addresses' : 'the containers\' published ports';
     for (let round = 0; round < requests; round++) {
       check();
-      const plan = byCookie.map((x) => {
-        const viaGateway: LoadRequest = { host: '127.0.0.1', port: cold.port, path, cookie: x.cookie };
+      const plan = byCookie.map((x, i) => {
+        const user = `user-${i}`;
+        const viaGateway: LoadRequest = { host: '127.0.0.1', port: cold.port, path, cookie: x.cookie, user };
         const { host, port } = x.target.published ?? x.target;
-        const straight: LoadRequest = { host, port, path };
+        const straight: LoadRequest = { host, port, path, user };
         return round % 2 === 0 ? [viaGateway, straight] : [straight, viaGateway];
       });
       const results = await client.run(plan);
@@ -171,7 +172,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
       durationMs: performance.now() - t0,
       notes: [
         'Login = a new user\'s first response. The shared container is the baseline: one server for every session, no isolation.',
-        'Per-request series: the same sessions and containers, direct and through the gateway in alternating order; requests open a new connection each time.',
+        'Per-request series: the same sessions and containers, direct and through the gateway in alternating order; each simulated user keeps its connections alive where the server allows it, as a browser does.',
         'Direct = the container\'s published port on 127.0.0.1 (what a client without the gateway uses); the gateway connects to the container\'s private-network address when it can, skipping the engine\'s port publisher.',
         'The simulated users run on a worker thread, not on the gateway\'s event loop.',
         `The gateway connected to ${addressing}.`,

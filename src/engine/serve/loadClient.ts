@@ -13,6 +13,12 @@ export interface LoadRequest {
   port: number;
   path: string;
   cookie?: string;
+  /**
+   * The simulated user sending it: requests of one user share a keep-alive connection pool, as a
+   * browser's do (a server that answers `Connection: close` still gets a new connection each
+   * time). Without a user, every request opens its own connection.
+   */
+  user?: string;
 }
 
 /** Its outcome: ms to the end of the body, or the error. */
@@ -30,10 +36,16 @@ const WORKER = `
 const http = require('node:http');
 const { parentPort } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
+const agents = new Map();
+function agentOf(user) {
+  if (user === undefined) return false;
+  if (!agents.has(user)) agents.set(user, new http.Agent({ keepAlive: true, maxSockets: 6 }));
+  return agents.get(user);
+}
 function get(r) {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = http.get({ host: r.host, port: r.port, path: r.path, agent: false, headers: r.cookie ? { cookie: r.cookie } : {} }, (res) => {
+    const req = http.get({ host: r.host, port: r.port, path: r.path, agent: agentOf(r.user), headers: r.cookie ? { cookie: r.cookie } : {} }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
