@@ -264,6 +264,7 @@ export class Gateway {
       acquired = await this.pool.take(this.abort.signal);
     } catch (err) {
       this.table.release();
+      if (this.stopping) return this.plain(res, 503, 'The gateway is stopping.', { 'Retry-After': '5' });
       this.counters.failedLogins++;
       this.log('error', `login failed (502): ${(err as Error).message}; container removed`);
       this.changed();
