@@ -40,6 +40,8 @@ export interface ServeCostReport {
   /** Path requested. */
   path: string;
   series: ServeCostSeries;
+  /** The raw samples (ms) behind {@link series}. */
+  samples: ServeCostSamples;
   /** Display label of each series, in display order (the views render these). */
   labels: Record<keyof ServeCostSeries, string>;
   /** Ratios of p50s. */
@@ -63,11 +65,12 @@ export type ServeCostSamples = { [K in keyof ServeCostSeries]: number[] };
  * Summarise raw samples into a report.
  * @param meta everything but the series and ratios.
  */
-export function summarizeServeCost(meta: Omit<ServeCostReport, 'series' | 'labels' | 'ratios'>, samples: ServeCostSamples): ServeCostReport {
+export function summarizeServeCost(meta: Omit<ServeCostReport, 'series' | 'samples' | 'labels' | 'ratios'>, samples: ServeCostSamples): ServeCostReport {
   const series = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, distribution(v)])) as unknown as ServeCostSeries;
   return {
     ...meta,
     series,
+    samples,
     labels: Object.fromEntries(SERVE_COST_ROWS.map(([label, key]) => [key, label])) as ServeCostReport['labels'],
     ratios: {
       coldVsShared: ratio(series.loginCold.p50, series.loginShared.p50),
