@@ -15,6 +15,7 @@ import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
 import { buildLineage, type ImageRecord, type LineageForest } from '../core/lineage';
 import { planFromLenses, statusTitle, type LocalImageView } from '../core/fromlens';
 import { ImageCatalog } from '../engine/images';
+import { dialectOf, type EngineDialect } from '../core/dialect';
 import { EngineEventStream } from '../engine/events';
 import { BUILD_COMMAND, isDockerfileDocument, revealImageInTree } from '../commands/build';
 
@@ -80,9 +81,15 @@ class LocalImages implements vscode.Disposable {
   }
 
   /** Current images and forest, loading them once when needed; undefined when the engine is unavailable. */
-  async get(): Promise<{ images: ImageRecord[]; forest: LineageForest } | undefined> {
+  async get(): Promise<LocalImageView | undefined> {
     if (!this.images) await this.load(false);
-    return this.images && this.forest ? { images: this.images, forest: this.forest } : undefined;
+    return this.images && this.forest ? { images: this.images, forest: this.forest, names: this.dialect().names } : undefined;
+  }
+
+  /** The connected engine's dialect: names in FROM lines resolve as that engine resolves them. */
+  private dialect(): EngineDialect {
+    const s = this.services.engine.state;
+    return dialectOf(s.kind === 'connected' ? s.info.kind : undefined);
   }
 
   private load(notify: boolean): Promise<void> {
@@ -90,8 +97,9 @@ class LocalImages implements vscode.Disposable {
     this.loading = (async () => {
       try {
         const docker = this.services.engine.docker();
-        this.images = await this.catalog.listImages(docker);
-        this.forest = buildLineage(this.images);
+        const dialect = this.dialect();
+        this.images = await this.catalog.listImages(docker, dialect);
+        this.forest = buildLineage(this.images, [], { names: dialect.names });
       } catch {
         this.images = undefined;
         this.forest = undefined;
