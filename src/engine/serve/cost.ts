@@ -88,6 +88,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
   const gateways: Gateway[] = [];
   const client = new LoadClient();
   let addressing = 'n/a';
+  const problems: string[] = [];
   const samples: ServeCostSamples = { loginCold: [], loginWarm: [], loginFreshDirect: [], loginShared: [], requestGateway: [], requestDirect: [] };
   try {
     progress('one shared container: every new user is one more request to it');
@@ -146,7 +147,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
         samples.requestDirect.push(d.ms);
       });
     }
-    await cold.stop();
+    problems.push(...(await cold.stop()));
     gateways.splice(0);
 
     progress(`${n} concurrent logins through the gateway from a warm pool of ${n}`);
@@ -154,11 +155,10 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
     gateways.push(warm);
     await warm.poolReady();
     samples.loginWarm = (await loginAll(client, warm, n, path)).ms;
-    await warm.stop();
+    problems.push(...(await warm.stop()));
     gateways.splice(0);
   } finally {
-    await Promise.all(gateways.map((g) => g.stop()));
-    await direct.dispose();
+    problems.push(...(await Promise.all(gateways.map((g) => g.stop()))).flat(), ...(await direct.dispose()));
     await client.close();
   }
   return summarizeServeCost(
@@ -176,6 +176,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
         'Direct = the container\'s published port on 127.0.0.1 (what a client without the gateway uses); the gateway connects to the container\'s private-network address when it can, skipping the engine\'s port publisher.',
         'The simulated users run on a worker thread, not on the gateway\'s event loop.',
         `The gateway connected to ${addressing}.`,
+        ...problems.map((p) => `Cleanup problem (the next start's sweep retries it): ${p}`),
       ],
     },
     samples,

@@ -235,13 +235,25 @@ export class DockerBackend implements ContainerBackend {
   }
 }
 
-/** Remove a network; 404 counts as removed. @returns undefined or the problem. */
+/**
+ * Remove a network; 404 counts as removed. The engine releases a removed container's endpoint a
+ * moment after the removal returns (when its exit is processed), so "has active endpoints" is
+ * retried for up to ~5 s.
+ * @returns undefined or the problem.
+ */
 async function removeNetwork(docker: Docker, nameOrId: string): Promise<string | undefined> {
-  try {
-    await docker.getNetwork(nameOrId).remove();
-    return undefined;
-  } catch (err) {
-    return statusOf(err) === 404 ? undefined : `network ${nameOrId} could not be removed: ${engineMessage(err)}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await docker.getNetwork(nameOrId).remove();
+      return undefined;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      if (attempt < 20 && /active endpoints/i.test(engineMessage(err))) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      return `network ${nameOrId} could not be removed: ${engineMessage(err)}`;
+    }
   }
 }
 
