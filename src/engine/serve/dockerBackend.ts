@@ -227,7 +227,7 @@ export class DockerBackend implements ContainerBackend {
     const problems = (await Promise.all([...this.mine].map((id) => this.remove(id)))).filter((p): p is string => !!p);
     if (this.prepared) {
       await this.prepared.catch(() => undefined);
-      const p = await removeNetwork(this.docker, this.network);
+      const p = await removeNetwork(this.docker, this.network, 20);
       if (p) problems.push(p);
       this.prepared = undefined;
     }
@@ -238,17 +238,17 @@ export class DockerBackend implements ContainerBackend {
 /**
  * Remove a network; 404 counts as removed. The engine releases a removed container's endpoint a
  * moment after the removal returns (when its exit is processed), so "has active endpoints" is
- * retried for up to ~5 s.
+ * retried (every 250 ms, `retries` times).
  * @returns undefined or the problem.
  */
-async function removeNetwork(docker: Docker, nameOrId: string): Promise<string | undefined> {
+async function removeNetwork(docker: Docker, nameOrId: string, retries: number): Promise<string | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
       await docker.getNetwork(nameOrId).remove();
       return undefined;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      if (attempt < 20 && /active endpoints/i.test(engineMessage(err))) {
+      if (attempt < retries && /active endpoints/i.test(engineMessage(err))) {
         await new Promise((r) => setTimeout(r, 250));
         continue;
       }
@@ -274,7 +274,8 @@ export async function sweepSessionNetworks(
   const out = { removed: [] as string[], problems: [] as string[] };
   for (const n of list) {
     if (sweepVerdict(n.Labels ?? {}, self, options.processStart ?? processStartTicks).action !== 'remove') continue;
-    const p = await removeNetwork(docker, n.Id);
+    // No retry: a network of a dead owner has had time to release its endpoints.
+    const p = await removeNetwork(docker, n.Id, 0);
     if (p) out.problems.push(p);
     else out.removed.push(n.Name);
   }
