@@ -1,21 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { run } from '../../src/cli/serve';
+import { captureCli } from './cliCapture';
 
-/** Run `serve` with args; capture stderr/stdout. Only usage paths: they return before any engine is touched. */
-async function serve(args: string[]): Promise<{ code: number; err: string; out: string }> {
-  let err = '';
-  let out = '';
-  const e = process.stderr.write.bind(process.stderr);
-  const o = process.stdout.write.bind(process.stdout);
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  try {
-    return { code: await run(args), err, out };
-  } finally {
-    process.stderr.write = e;
-    process.stdout.write = o;
-  }
-}
+/** Only usage paths: they return before any engine is touched. */
+const serve = (args: string[]) => captureCli(run, args);
 
 describe('CLI serve: usage', () => {
   it('--help prints the usage and exits 0', async () => {
