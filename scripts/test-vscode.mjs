@@ -16,7 +16,10 @@
 //      build-lens.png + build-child.png (the code lens over FROM in samples/child/Dockerfile, a
 //      click on "Build child image", the new image selected under lineage-sample/base:1.0),
 //      overhead.png (the palette opens the Container Overhead panel, the CPU workload runs on
-//      lineage-sample/base:1.0, charts and table shown, no experiment container left); in the
+//      lineage-sample/base:1.0, charts and table shown, no experiment container left),
+//      serve-two.png, serve.png + serve-browser-{a,b}.png (the palette serves lineage-sample/web:1.0 with a
+//      container per session, two Chromium contexts log in and see two balances, the Sessions
+//      view lists two sessions, one logs out, then one session; Stop Gateway removes the rest); in the
 //      podman scenario (code-server with DOCKER_HOST naming the private Podman of
 //      scripts/podman.sh) the status bar names Podman and podman-images.png shows the sample
 //      family under busybox:latest named as typed, a created container under its image and an
@@ -44,7 +47,7 @@ const OUR_IDS = ['container-lineage.container-lineage', 'container-lineage.test-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Label on every engine resource this script creates (the engine is shared: clean up only ours). */
 const TEST_LABEL = 'io.container-lineage.test=vscode-ui';
-const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0' };
+const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0', web: 'lineage-sample/web:1.0' };
 
 /** Scenarios: environment for code-server, which tagged suites run, and the UI checks. */
 const SCENARIOS = [
@@ -114,7 +117,7 @@ async function viewsRender(page) {
   }
 }
 
-async function defaultUi({ page, results, scenario, fixture }) {
+async function defaultUi({ page, results, scenario, fixture, cs }) {
   await check(scenario, 'UI: the activity bar icon opens the Container Lineage side bar', () => openContainer(page));
   await check(scenario, 'UI: the Images and Containers views render', () => viewsRender(page));
   await check(scenario, 'UI: the status bar item names the connected engine ("Docker Engine <version>", API version)', async () => {
@@ -141,6 +144,9 @@ async function defaultUi({ page, results, scenario, fixture }) {
   );
   await check(scenario, `UI (issue 6): the palette opens Container Overhead; the CPU workload on ${SAMPLE.base} shows charts and the table; no experiment container left (overhead.png)`, () =>
     screenshotOnFailure(page, 'overhead', () => overheadUi(page)),
+  );
+  await check(scenario, `UI (issue 14): the palette serves ${SAMPLE.web} with a container per session; two Chromium contexts log in and see two balances; the Sessions view lists two sessions, then one after a logout (serve.png)`, () =>
+    screenshotOnFailure(page, 'serve', () => serveUi(page, cs)),
   );
 }
 
@@ -430,6 +436,99 @@ async function overheadUi(page) {
   if (runIds.size === 0) console.log('      (no experiment container was seen while it ran; checked by label and image only)');
 }
 
+/** Issue 14: serve the sample web image from the palette, two browser contexts, the Sessions view, a logout. */
+async function serveUi(page, cs) {
+  const { chromium } = await import('playwright-core');
+  /** Session containers seen (hostnames = short container IDs), removed in `finally` if still there. */
+  const seen = new Set();
+  let browser;
+  const statusItem = page.locator('.part.statusbar .statusbar-item[id^="container-lineage.container-lineage."]').filter({ hasText: /127\.0\.0\.1:\d+/ });
+  try {
+    await h.runFromPalette(page, 'Container Lineage: Serve with a Container per Session…');
+    const box = page.locator('.quick-input-widget');
+    const input = box.locator('input.input');
+    await box.locator('input[placeholder^="Image to serve"]').waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(SAMPLE.web);
+    const row = box.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${SAMPLE.web.replace(/[./]/g, '\\$&')}\\s*$`) }) }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.click();
+    await box.filter({ hasText: 'Port the server in' }).waitFor({ state: 'visible', timeout: 15_000 });
+    const prefilled = await input.inputValue();
+    if (prefilled !== '8080') throw new Error(`the port prompt is pre-filled with ${JSON.stringify(prefilled)}, not the image's EXPOSE 8080`);
+    await page.keyboard.press('Enter');
+    await statusItem.first().waitFor({ state: 'visible', timeout: 60_000 });
+    const url = `http://${/127\.0\.0\.1:\d+/.exec(await statusItem.first().innerText())[0]}/`;
+    console.log(`      gateway at ${url}`);
+
+    browser = await chromium.launch({ executablePath: cs.chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const users = [];
+    for (const [name, amount] of [['a', 25], ['b', 40]]) {
+      const context = await browser.newContext({ viewport: { width: 640, height: 420 } });
+      const p = await context.newPage();
+      await p.goto(url); // index.html refreshes to the account page
+      await p.locator('#balance').waitFor({ timeout: 60_000 });
+      await p.locator('input[name="deposit"]').fill(String(amount));
+      await p.locator('button', { hasText: 'Deposit' }).click();
+      await p.locator('#balance', { hasText: String(100 + amount) }).waitFor({ timeout: 15_000 });
+      const container = await p.locator('#container').innerText();
+      seen.add(container);
+      users.push({ name, p, container, balance: 100 + amount });
+    }
+    if (users[0].container === users[1].container) throw new Error(`both browser contexts reached container ${users[0].container}`);
+    for (const u of users) await u.p.screenshot({ path: path.join(ARTIFACTS, `serve-browser-${u.name}.png`) });
+
+    await openContainer(page);
+    const sessions = pane(page, 'Sessions');
+    const header = sessions.locator('.pane-header');
+    await header.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const sessionRows = async () => (await sessions.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).filter((l) => /^[0-9a-f]{8} cl-session-/.test(l));
+    const waitRows = async (n) => {
+      const deadline = Date.now() + 20_000;
+      while ((await sessionRows()).length !== n) {
+        if (Date.now() > deadline) throw new Error(`the Sessions view shows ${JSON.stringify(await sessionRows())}, not ${n} session(s)`);
+        await sleep(300);
+      }
+      return sessionRows();
+    };
+    await (await h.treeRow(page, sessions, SAMPLE.web)).waitFor();
+    const two = await waitRows(2);
+    for (const r of two) if (!/ req · .* · login \d+ ms \((cold|warm)\)/.test(r)) throw new Error(`a session row lacks requests, bytes or login latency: ${JSON.stringify(r)}`);
+
+    await page.mouse.move(25, 650);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-two.png') });
+    // User a logs out through the page's link: the gateway destroys a's container.
+    await users[0].p.locator('a', { hasText: 'Log out' }).click();
+    await users[0].p.locator('h1', { hasText: 'Logged out' }).waitFor({ timeout: 15_000 });
+    await waitRows(1);
+    // User b is untouched.
+    await users[1].p.goto(`${url}cgi-bin/account`); // not reload(): that would repeat the deposit
+    await users[1].p.locator('#balance', { hasText: String(users[1].balance) }).waitFor({ timeout: 15_000 });
+    const gone = docker('ps', '-a', '--filter', `id=${users[0].container}`, '--format', '{{.ID}}');
+    if (gone) throw new Error(`a's container ${users[0].container} still exists after the logout`);
+    await page.mouse.move(25, 650);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve.png') });
+
+    // Stop Gateway from the gateway row's inline action: the status bar item goes, b's container too.
+    const gwRow = await h.treeRow(page, sessions, SAMPLE.web);
+    await gwRow.hover();
+    await gwRow.locator('.action-label[aria-label="Stop Gateway"]').click({ timeout: 10_000 });
+    await statusItem.first().waitFor({ state: 'hidden', timeout: 30_000 });
+    const left = [...seen].filter((id) => docker('ps', '-a', '--filter', `id=${id}`, '--format', '{{.ID}}'));
+    if (left.length) throw new Error(`session containers left after Stop Gateway: ${left.join(', ')}`);
+  } finally {
+    await browser?.close().catch(() => {});
+    if (await statusItem.count().catch(() => 0)) await h.runFromPalette(page, 'Container Lineage: Stop Gateway').catch(() => {});
+    for (const id of seen) {
+      try {
+        docker('rm', '--force', id);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
 /**
  * Before the podman scenario: the private Podman (scripts/podman.sh: installed, started, the
  * Docker engine's base and sample images copied in), and on it a created, never started
@@ -563,7 +662,7 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
     console.log(results.spec.replace(/^/gm, '  '));
     for (const t of results.summary.tests) outcomes.push({ scenario: scenario.name, state: t.state });
     console.log('  UI');
-    await scenario.ui({ page: browser.page, results, scenario: scenario.name, fixture });
+    await scenario.ui({ page: browser.page, results, scenario: scenario.name, fixture, cs });
     await check(scenario.name, 'nothing from Container Lineage logged an error in the extension host log', async () => {
       const errors = h.extensionHostErrors(userDataDir, OUR_IDS);
       if (errors.length) throw new Error(errors.join('\n'));
@@ -617,4 +716,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   });
 }
 
-export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi, podmanSetup, podmanUi };
+export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi, podmanSetup, podmanUi, serveUi };

@@ -1,6 +1,6 @@
 /**
  * `container-lineage` command-line companion. Subcommands are added by the features
- * (tree, run, transactions, overhead); each uses the same core code as the extension.
+ * (tree, run, transactions, overhead, serve); each uses the same core code as the extension.
  */
 const USAGE = `usage: container-lineage <command> [options]   (each command takes --help)
 
@@ -12,6 +12,9 @@ const USAGE = `usage: container-lineage <command> [options]   (each command take
                                            a batch of transactions, with per-phase percentiles
   overhead IMAGE --workload cpu|memory|io|net|custom [-n N] [--json] [-- CMD...]
                                            container vs host timings and lifecycle costs
+  serve IMAGE --container-port PORT [--port P] [--idle S] [--max N] [--pool K] [--logout PATH]
+                                           an HTTP gateway with one private container per session
+                                           (--measure: what it costs; --isolation: check sessions)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/run')).run(argv.slice(1));
     case 'transactions':
       return (await import('./cli/transactions')).run(argv.slice(1));
+    case 'serve':
+      return (await import('./cli/serve')).run(argv.slice(1));
     default: {
       const help = cmd === '--help' || cmd === '-h' || cmd === 'help';
       if (cmd === undefined) process.stderr.write('container-lineage: a command is required\n');
