@@ -33,6 +33,8 @@ export interface Recipe {
   buildArgs: Record<string, string>;
   /** Builder that ran the build: "classic", "buildkit", "buildah", … */
   builder: string;
+  /** Extra labels the build was given (the base labels excluded: they are recomputed). */
+  labels?: Record<string, string>;
   /** Network for RUN steps, when one was set. */
   network?: string;
   /** The base at build time: normalised reference and image ID; undefined for scratch or an unknown base. */
@@ -68,7 +70,7 @@ function validRecipe(id: string, v: unknown): v is Recipe {
     typeof r === 'object' && r !== null &&
     r.imageId === id && isString(r.dockerfile) && isString(r.context) && isString(r.builder) && isString(r.builtAt) &&
     isStringMap(r.buildArgs) && (r.tag === undefined || isString(r.tag)) && (r.target === undefined || isString(r.target)) &&
-    (r.network === undefined || isString(r.network)) &&
+    (r.network === undefined || isString(r.network)) && (r.labels === undefined || isStringMap(r.labels)) &&
     (r.base === undefined || (typeof r.base === 'object' && r.base !== null && isString(r.base.name) && isString(r.base.id)))
   );
 }
