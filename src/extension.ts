@@ -7,6 +7,7 @@ import { registerLineage } from './views/images';
 import { registerBuildFeature } from './commands/buildFeature';
 import { registerOverhead } from './commands/overhead';
 import { registerThrowaway, shutdownThrowaway } from './commands/transactions';
+import { registerStaleFeature } from './commands/staleFeature';
 
 let services: Services | undefined;
 
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   register('build child images', registerBuildFeature);
   register('overhead metrics', registerOverhead);
   register('throwaway containers', registerThrowaway);
+  register('stale descendants', registerStaleFeature);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -134,3 +134,15 @@ export function staleLensTitle(s: StaleImage): string {
   if (s.kind === 'base-moved') return `base rebuilt since ${tag} was built`;
   return `base ${bestTag(s.staleBase!.image)} is stale since ${tag} was built`;
 }
+
+/**
+ * A memo of {@link computeStaleness} for its last inputs (compared by identity: an image list
+ * snapshot and a recipe book are replaced, never changed in place).
+ */
+export function staleModelMemo(): (images: readonly ImageRecord[], book: RecipeBook) => StaleModel {
+  let last: { images: readonly ImageRecord[]; book: RecipeBook; model: StaleModel } | undefined;
+  return (images, book) => {
+    if (last?.images !== images || last.book !== book) last = { images, book, model: computeStaleness(images, book) };
+    return last.model;
+  };
+}
