@@ -178,7 +178,8 @@ class FromLensProvider implements vscode.CodeLensProvider {
     this.local.setWatching(true);
     const local = await this.local.get();
     if (token.isCancellationRequested) return [];
-    return [...fromLenses(model, doc.uri, local), ...contributedFromLenses(doc, model, local?.images)].map((l) => {
+    // Contributed lenses (e.g. "base rebuilt since …") first on their line: they need attention.
+    return [...contributedFromLenses(doc, model, local?.images), ...fromLenses(model, doc.uri, local)].map((l) => {
       const range = new vscode.Range(l.line, 0, l.line, 0);
       return new vscode.CodeLens(range, { title: l.title, command: l.command ?? '', arguments: l.arguments, tooltip: l.tooltip });
     });

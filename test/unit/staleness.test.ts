@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, type ImageRecord } from '../../src/core/lineage';
+import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, buildLineage, type ImageRecord } from '../../src/core/lineage';
 import { buildBase, labelProvenance, provenanceLabels } from '../../src/core/provenance';
 import { addRecipe, emptyRecipeBook, type Recipe, type RecipeBook } from '../../src/core/recipes';
 import { computeStaleness, staleLensTitle, staleReason } from '../../src/core/staleness';
@@ -118,6 +118,19 @@ describe('staleness (core/staleness)', () => {
     const newBase = img('b2', ['fam/base:1'], busybox);
     const m = computeStaleness([busybox, oldBase, child, newBase], book(recipe(child, 'fam/child:1', oldBase, 'docker.io/fam/base:1')));
     assert.equal(m.byId.get(child.id)?.provenance.source, 'recipe');
+  });
+});
+
+describe('lineage rule 2 with provenance labels', () => {
+  it('a base digest that names no local image is not replaced by the base name (the tag moved)', () => {
+    const f = rebuiltFamily();
+    // The old base is not listed (an untagged image with children is hidden from the image list).
+    const forest = buildLineage([f.busybox, f.child, f.newBase]);
+    const child = forest.byId.get(f.child.id)!;
+    assert.notEqual(child.parent?.image.id, f.newBase.id, 'not under the new version of its base');
+    assert.equal(child.parent?.image.id, f.busybox.id);
+    assert.equal(child.rule, 'layer-prefix');
+    assert.equal(buildLineage([f.busybox, f.oldBase, f.child, f.newBase]).byId.get(f.child.id)?.parent?.image.id, f.oldBase.id);
   });
 });
 
