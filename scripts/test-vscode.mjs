@@ -424,6 +424,9 @@ async function rebuildUi(page, fixture) {
   const summaryTab = page.locator('.part.editor .tab').filter({ hasText: 'Rebuild-Descendants-of' });
   await summaryTab.first().waitFor({ state: 'visible', timeout: 15_000 });
   const images = pane(page, 'Images');
+  // The rebuilt child now hangs under the base (it was a leaf before: VS Code shows it collapsed).
+  await h.expandRow(await h.treeRow(page, images, `${repo}/base:1`));
+  await h.expandRow(await h.treeRow(page, images, `${repo}/child:1`));
   const deadline = Date.now() + 30_000;
   for (const role of ['child', 'grandchild']) {
     for (;;) {

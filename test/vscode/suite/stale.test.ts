@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RenderedItem } from '../../../src/views/images';
-import { findRow, services, waitFor } from './helpers';
+import { connectedForBuilds, findRow, restoreBuildNetwork, services, waitFor } from './helpers';
 
 const BUILD = 'containerLineage.buildImage';
 const REBUILD = 'containerLineage.image.rebuildDescendants';
@@ -75,13 +75,11 @@ describe('Stale descendants (Images view marker, FROM lens, Rebuild Descendants)
   const dir = mkdtempSync(path.join(tmpdir(), 'cl-stale-vsc-'));
 
   before(async () => {
-    const s = await services();
-    await waitFor('engine connected', 60_000, () => (s.engine.state.kind === 'connected' ? true : undefined));
-    await vscode.workspace.getConfiguration('containerLineage').update('build.network', 'none', vscode.ConfigurationTarget.Global);
+    await connectedForBuilds();
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('containerLineage').update('build.network', undefined, vscode.ConfigurationTarget.Global);
+    await restoreBuildNetwork();
     await removeFamily(repo);
     rmSync(dir, { recursive: true, force: true });
     // Leave the Images view settled on an image that exists (see the build suite).
