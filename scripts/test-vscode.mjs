@@ -386,9 +386,12 @@ async function staleMarkerUi(page, fixture) {
   if (!/· stale\b/.test(await ariaOf(grand))) throw new Error(`the grandchild row is not marked stale: ${await ariaOf(grand)}`);
   const child = await h.treeRow(page, images, `${repo}/child:1`);
   if (!/· stale\b/.test(await ariaOf(child))) throw new Error(`the child row is not marked stale: ${await ariaOf(child)}`);
-  // File decorations are drawn as CSS ::after content, not as text.
-  const badge = await child.evaluate((el) => [el, ...el.querySelectorAll('*')].some((e) => getComputedStyle(e, '::after').content.includes('↻')));
-  if (!badge) throw new Error(`the child row shows no ↻ decoration: ${JSON.stringify(await child.innerText())}`);
+  // File decorations are drawn as CSS ::after content, not as text, and arrive after the row.
+  const hasBadge = () => child.evaluate((el) => [el, ...el.querySelectorAll('*')].some((e) => getComputedStyle(e, '::after').content.includes('↻')));
+  for (let i = 0; !(await hasBadge()); i++) {
+    if (i > 50) throw new Error(`the child row shows no ↻ decoration: ${JSON.stringify(await child.innerText())}`);
+    await sleep(200);
+  }
   await child.hover();
   const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'that tag now points to a newer image' });
   await hover.first().waitFor({ state: 'visible', timeout: 15_000 });

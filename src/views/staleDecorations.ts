@@ -16,19 +16,24 @@ export const STALE_DECORATION_SCHEME = 'container-lineage-stale';
 
 export class StaleDecorations implements ImageItemDecorator, vscode.FileDecorationProvider, vscode.Disposable {
   private readonly model = staleModelMemo();
-  private readonly decorations = new Map<string, vscode.FileDecoration>();
+  /** The image list of the snapshot the view rendered last (decorations are computed from it). */
+  private images: readonly ImageRecord[] = [];
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeFileDecorations = this.changed.event;
 
   constructor(private readonly store: RecipeStore) {}
 
   decorate(item: vscode.TreeItem, node: LineageNode, images: readonly ImageRecord[]): void {
+    if (images !== this.images) {
+      // A new snapshot: decorations VS Code holds for unchanged URIs may be out of date.
+      this.images = images;
+      queueMicrotask(() => this.changed.fire(undefined));
+    }
     const m = this.model(images, this.store.read());
     const stale = m.byId.get(node.image.id);
     const below = m.byRootCause.get(node.image.id) ?? [];
     if (!stale && below.length === 0) return;
-    const uri = vscode.Uri.from({ scheme: STALE_DECORATION_SCHEME, path: `/${node.image.id}` });
-    item.resourceUri = uri;
+    item.resourceUri = vscode.Uri.from({ scheme: STALE_DECORATION_SCHEME, path: `/${node.image.id}` });
     const md = item.tooltip instanceof vscode.MarkdownString ? item.tooltip : new vscode.MarkdownString(typeof item.tooltip === 'string' ? item.tooltip : '');
     const parts: string[] = [];
     if (stale) {
@@ -47,22 +52,20 @@ export class StaleDecorations implements ImageItemDecorator, vscode.FileDecorati
     }
     item.tooltip = md;
     item.description = `${typeof item.description === 'string' && item.description ? `${item.description} · ` : ''}${parts.join(' · ')}`;
-    const decoration = stale
-      ? new vscode.FileDecoration('↻', 'stale: its base was rebuilt or re-tagged', new vscode.ThemeColor('list.warningForeground'))
-      : new vscode.FileDecoration(below.length > 99 ? '9+' : String(below.length), `${below.length} stale descendant${below.length === 1 ? '' : 's'}`);
-    const key = uri.toString();
-    const old = this.decorations.get(key);
-    this.decorations.set(key, decoration);
-    if (old && (old.badge !== decoration.badge || old.tooltip !== decoration.tooltip)) this.changed.fire(undefined);
   }
 
+  /** Computed from the last rendered snapshot and the store now, so it never lags behind the items. */
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
-    return uri.scheme === STALE_DECORATION_SCHEME ? this.decorations.get(uri.toString()) : undefined;
+    if (uri.scheme !== STALE_DECORATION_SCHEME) return undefined;
+    const id = uri.path.slice(1);
+    const m = this.model(this.images, this.store.read());
+    if (m.byId.has(id)) return new vscode.FileDecoration('↻', 'stale: its base was rebuilt or re-tagged', new vscode.ThemeColor('list.warningForeground'));
+    const n = m.byRootCause.get(id)?.length ?? 0;
+    return n > 0 ? new vscode.FileDecoration(n > 99 ? '9+' : String(n), `${n} stale descendant${n === 1 ? '' : 's'}`) : undefined;
   }
 
-  /** Forget the decorations and ask VS Code to ask again (the data changed). */
+  /** Ask VS Code for the decorations again (the recipe store changed). */
   refresh(): void {
-    this.decorations.clear();
     this.changed.fire(undefined);
   }
 

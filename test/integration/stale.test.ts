@@ -204,6 +204,27 @@ describe('stale descendants and Rebuild Descendants (real engine)', function () 
     assert.equal(labelsNow[TEST], 'stale', "the recipe's own labels are applied again");
   });
 
+  it('cancelling stops the running build without moving its tag; what is built on it is not rebuilt', async () => {
+    const base = `${repo}/kbase:1`;
+    await build('kbase', base, `FROM busybox:latest\nRUN echo kbase-v1-${suffix} > /b\n`);
+    const slow1 = await build('slow', `${repo}/slow:1`, `FROM ${base}\nRUN echo slow > /s\n`);
+    await build('slowchild', `${repo}/slowchild:1`, `FROM ${repo}/slow:1\nRUN echo below > /c\n`);
+    const base2 = await build('kbase', base, `FROM busybox:latest\nRUN echo kbase-v2-${suffix} > /b\n`);
+    writeFileSync(join(work, 'slow', 'Dockerfile'), `FROM ${base}\nRUN sleep 60\n`);
+    const { model, book } = await loadStaleModel(docker, store);
+    const ac = new AbortController();
+    const started = Date.now();
+    const run = await runRebuild(docker, planRebuild(model, book, base2), { store, signal: ac.signal, onStart: () => setTimeout(() => ac.abort(), 2000) });
+    for (const s of run.stepImages) built.add(s);
+    assert.ok(Date.now() - started < 30_000, 'the sleeping build was stopped');
+    assert.equal(run.cancelled, true);
+    assert.deepEqual(run.summary.rebuilt, []);
+    assert.deepEqual([...run.summary.cancelled, ...run.summary.skipped].map((e) => e.tag).sort(), [`${repo}/slow:1`, `${repo}/slowchild:1`]);
+    assert.equal(await idOf(`${repo}/slow:1`), slow1, 'no tag moved');
+    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ ancestor: [base2] }) });
+    assert.deepEqual(left.map((c) => c.Id), [], 'no build container left running');
+  });
+
   it('a commit records its base as labels', async () => {
     const base = `${repo}/cbase:1`;
     const baseId = await build('cbase', base, `FROM busybox:latest\nRUN echo cbase-${suffix} > /b\n`);
