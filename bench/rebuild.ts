@@ -1,6 +1,6 @@
 // bench/rebuild: Rebuild Descendants on a 3-level family of 10 images (base → 3 children → 6
 // grandchildren) against the same 9 builds run one after another by the docker CLI
-// (`docker build`, classic builder like our recipes), in the same run. Each round changes one line
+// (`docker build`, classic builder like our recipes, the same labels), in the same run. Each round changes one line
 // of the base and rebuilds it first (not timed), so every descendant build does real work (no
 // cache hit); the order of the variants alternates between rounds. Variants: ours with
 // concurrency 1 (parents first, one build at a time) and 2 (independent siblings side by side),
@@ -18,6 +18,7 @@ import { EngineConnection } from '../src/engine/connection';
 import { buildWithProvenance } from '../src/engine/provenanceBuild';
 import { loadStaleModel, runRebuild } from '../src/engine/rebuild';
 import { planRebuild } from '../src/core/rebuildPlan';
+import { BASE_DIGEST_LABEL, BASE_NAME_LABEL } from '../src/core/lineage';
 import { RecipeStore } from '../src/store/recipeStore';
 
 const arg = (name: string, def: number) => {
@@ -85,9 +86,14 @@ async function main(): Promise<void> {
         const r = await runRebuild(docker, planRebuild(model, book, (await docker.getImage(base).inspect()).Id), { store, concurrency: 2 });
         if (r.summary.rebuilt.length !== descendants.length) throw new Error(`rebuilt ${r.summary.rebuilt.length}: ${JSON.stringify({ ...r.summary, target: undefined })}`);
       },
+      // The same builds: same Dockerfiles, contexts and labels (the classic builder adds one LABEL
+      // step per label, so the provenance labels are given here too, with the real base IDs).
       'docker CLI, one after another': async () => {
+        const ids = new Map<string, string>([[base, (await docker.getImage(base).inspect()).Id]]);
         for (const m of descendants) {
-          await run('docker', ['build', '-q', '--network', 'none', '--label', label, '-t', m.tag, m.dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+          const provenance = [`${BASE_NAME_LABEL}=docker.io/${m.parent}`, `${BASE_DIGEST_LABEL}=${ids.get(m.parent!)}`];
+          const { stdout } = await run('docker', ['build', '-q', '--network', 'none', '--label', label, ...provenance.flatMap((l) => ['--label', l]), '-t', m.tag, m.dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+          ids.set(m.tag, stdout.trim());
         }
       },
     };

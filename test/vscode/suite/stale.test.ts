@@ -6,9 +6,10 @@
  * and Rebuild Descendants rebuilds child then grandchild, after which nothing is stale and the
  * grandchild hangs under the new child.
  *
- * With CL_STALE_UI_REPO and CL_STALE_UI_DIR set (scripts/test-vscode.mjs), a last test leaves a
- * second family stale, its child's Dockerfile open, for the UI proof (clicks, screenshots); the
- * script removes it afterwards. Everything carries io.container-lineage.test=<repo name>.
+ * With CL_STALE_UI_REPO and CL_STALE_UI_DIR set (scripts/test-vscode.mjs), the family gets that
+ * name and folder, and a last test changes the base once more and leaves the family stale, its
+ * child's Dockerfile open, for the UI proof (clicks, screenshots); the script removes it then.
+ * Everything carries io.container-lineage.test=<repo name>.
  */
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,11 +48,12 @@ async function buildFamily(dir: string, repo: string) {
     const r = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>(BUILD, uris[role], { tag: tags[role], labels: { [TEST_LABEL]: repo }, noPrompt: true });
     assert.ok(r?.ok, `build of ${tags[role]} failed: ${r?.error}`);
   }
+  let version = 1;
   /** Change one line of the base's Dockerfile (through the editor, saved) and build it again. */
   const rebuildBase = async () => {
     const doc = await vscode.workspace.openTextDocument(uris.base);
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(doc.uri, doc.lineAt(1).range, `RUN echo ${repo}-v2 > /base.txt`);
+    edit.replace(doc.uri, doc.lineAt(1).range, `RUN echo ${repo}-v${++version} > /base.txt`);
     assert.ok(await vscode.workspace.applyEdit(edit));
     assert.ok(await doc.save());
     const r = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>(BUILD, uris.base, { tag: tags.base, labels: { [TEST_LABEL]: repo }, noPrompt: true });
@@ -71,8 +73,11 @@ async function removeFamily(repo: string): Promise<void> {
 
 describe('Stale descendants (Images view marker, FROM lens, Rebuild Descendants)', function () {
   this.timeout(240_000);
-  const repo = `cl-stale-vsc-${suffix}`;
-  const dir = mkdtempSync(path.join(tmpdir(), 'cl-stale-vsc-'));
+  // The UI proof's family when scripts/test-vscode.mjs hands one over, else our own.
+  const handOff = process.env.CL_STALE_UI_REPO && process.env.CL_STALE_UI_DIR ? { repo: process.env.CL_STALE_UI_REPO, dir: process.env.CL_STALE_UI_DIR } : undefined;
+  const repo = handOff?.repo ?? `cl-stale-vsc-${suffix}`;
+  const dir = handOff?.dir ?? mkdtempSync(path.join(tmpdir(), 'cl-stale-vsc-'));
+  let family: Awaited<ReturnType<typeof buildFamily>> | undefined;
 
   before(async () => {
     await connectedForBuilds();
@@ -80,6 +85,7 @@ describe('Stale descendants (Images view marker, FROM lens, Rebuild Descendants)
 
   after(async () => {
     await restoreBuildNetwork();
+    if (handOff) return; // the script removes the family after the UI proof
     await removeFamily(repo);
     rmSync(dir, { recursive: true, force: true });
     // Leave the Images view settled on an image that exists (see the build suite).
@@ -89,7 +95,8 @@ describe('Stale descendants (Images view marker, FROM lens, Rebuild Descendants)
   });
 
   it('after a base rebuild: child and grandchild marked stale and counted on the base; the lens says so; Rebuild Descendants fixes it', async () => {
-    const { tags, uris, rebuildBase } = await buildFamily(dir, repo);
+    family = await buildFamily(dir, repo);
+    const { tags, uris, rebuildBase } = family;
     let tree = await render();
     assert.ok(!/stale/.test(rowOf(tree, tags.child)?.description ?? ''), 'nothing stale before the base changes');
     await rebuildBase();
@@ -131,14 +138,12 @@ describe('Stale descendants (Images view marker, FROM lens, Rebuild Descendants)
     assert.ok(under.children.some((c) => c.label === tags.grandchild), 'the grandchild hangs under the new child');
   });
 
-  const uiRepo = process.env.CL_STALE_UI_REPO;
-  const uiDir = process.env.CL_STALE_UI_DIR;
-  if (uiRepo && uiDir) {
-    it('leaves a stale family with its child Dockerfile open for the UI proof', async () => {
-      const { tags, uris, rebuildBase } = await buildFamily(uiDir, uiRepo);
-      await rebuildBase();
-      await waitFor('stale markers', 30_000, async () => (/stale/.test(rowOf(await render(), tags.grandchild)?.description ?? '') ? true : undefined));
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uris.child));
+  if (handOff) {
+    it('leaves the family stale again (one more base change), its child Dockerfile open, for the UI proof', async () => {
+      assert.ok(family, 'the family was not built');
+      await family.rebuildBase();
+      await waitFor('stale markers', 30_000, async () => (/stale/.test(rowOf(await render(), family!.tags.grandchild)?.description ?? '') ? true : undefined));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(family.uris.child));
     });
   }
 });
