@@ -8,7 +8,6 @@
 import { parseArgs } from 'node:util';
 import { bestTag } from '../core/lineage';
 import { describePlan, describeSummary, planRebuild, type RebuildPlan } from '../core/rebuildPlan';
-import { findLocalImage } from '../core/reference';
 import { loadStaleModel, runRebuild } from '../engine/rebuild';
 import { RecipeStore } from '../store/recipeStore';
 import { connectCli } from './connect';
@@ -73,14 +72,15 @@ export async function run(args: string[]): Promise<number> {
   const unhook = abortOnSignals(controller, err);
   try {
     const docker = engine.docker();
+    const dialect = engine.dialect;
     const store = new RecipeStore(undefined, { warn: (m) => err(`container-lineage rebuild: warning: ${m}`) });
-    const { images, model, book } = await loadStaleModel(docker, store);
-    const target = findLocalImage(images.map((i) => ({ Id: i.id, RepoTags: i.repoTags, RepoDigests: i.repoDigests })), image);
+    const { model, book } = await loadStaleModel(docker, store, dialect);
+    const target = model.resolve(image);
     if (!target) {
       err(`container-lineage rebuild: no local image ${image}: name a tag or full image ID that \`container-lineage tree\` lists.`);
       return 2;
     }
-    const plan = planRebuild(model, book, target.Id);
+    const plan = planRebuild(model, book, target.id);
     if (values['dry-run']) {
       process.stdout.write(values.json ? JSON.stringify({ dryRun: true, plan: planToJson(plan) }, null, 2) + '\n' : describePlan(plan).join('\n') + '\n');
       return 0;
@@ -88,6 +88,7 @@ export async function run(args: string[]): Promise<number> {
     if (!values.json) for (const line of describePlan(plan)) err(`plan: ${line}`);
     const run = await runRebuild(docker, plan, {
       store,
+      names: dialect.names,
       concurrency,
       signal: controller.signal,
       onStart: (s, n, total) => !values.json && err(`[${n}/${total}] rebuilding ${s.label} from ${s.recipe!.dockerfile}`),

@@ -85,7 +85,7 @@ export async function run(args: string[]): Promise<number> {
   if (!engine) return 1;
   try {
     const store = new RecipeStore(undefined, { warn: (m) => process.stderr.write(`container-lineage stale: warning: ${m}\n`) });
-    const { model, book } = await loadStaleModel(engine.docker(), store);
+    const { model, book } = await loadStaleModel(engine.docker(), store, engine.dialect);
     const entries = staleToJson(model, book);
     process.stdout.write(json ? JSON.stringify({ stale: entries }, null, 2) + '\n' : staleToText(entries).join('\n') + '\n');
     return 0;

@@ -280,6 +280,7 @@ export function registerBuild(services: Services): void {
             contextDir: contextFolder!,
             dockerfileText: text,
             dockerfilePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined,
+            names: services.engine.dialect.names,
             tag,
             target,
             buildArgs,

@@ -60,7 +60,8 @@ export function registerRebuildDescendants(services: Services, store: RecipeStor
       return undefined;
     }
     const docker = services.engine.docker();
-    const { images, book, model } = await loadStaleModel(docker, store);
+    const dialect = services.engine.dialect;
+    const { images, book, model } = await loadStaleModel(docker, store, dialect);
     let targetId = targetOf(arg);
     if (targetId !== undefined) targetId = model.resolve(targetId)?.id;
     if (targetId === undefined && arg !== undefined) {
@@ -110,6 +111,7 @@ export function registerRebuildDescendants(services: Services, store: RecipeStor
         try {
           return await runRebuild(docker, plan, {
             store,
+            names: dialect.names,
             concurrency,
             signal: ac.signal,
             onStart: (s, n, total) => progress.report({ message: `${n}/${total} ${s.label}`, increment: 100 / total }),

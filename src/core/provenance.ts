@@ -14,7 +14,7 @@
  */
 import { rootStage, targetStage, type DockerfileModel } from './dockerfile';
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, type ImageRecord } from './lineage';
-import { tryParseReference } from './reference';
+import { DOCKER_NAME_RULES, lookupCandidates, tryParseReference, type NameRules } from './reference';
 import type { Recipe } from './recipes';
 
 /** The base an image was built on, as recorded. */
@@ -34,6 +34,18 @@ export interface Provenance {
  */
 export function normaliseBaseName(reference: string): string | undefined {
   return tryParseReference(reference.trim())?.canonical;
+}
+
+/**
+ * The normalised name of the base a build found: the first name the engine tries for `written`
+ * (its lookup candidates under `rules`, e.g. Podman's `localhost/` first) that is one of the base
+ * image's tags; else `written` normalised.
+ * @param tags the base image's tags as the engine lists them.
+ */
+export function foundBaseName(written: string, tags: readonly string[], rules: NameRules = DOCKER_NAME_RULES): string | undefined {
+  const listed = new Set(tags.map((t) => normaliseBaseName(t)).filter((t): t is string => t !== undefined));
+  const hit = lookupCandidates(written.trim(), rules).find((c) => listed.has(c.canonical));
+  return hit?.canonical ?? normaliseBaseName(written);
 }
 
 /**
@@ -76,8 +88,8 @@ export function recipeProvenance(recipe: Recipe | undefined): Provenance | undef
 
 /** The external base of a build, as {@link buildBase} finds it in the Dockerfile model. */
 export type BuildBase =
-  /** An image reference (normalised) to look up locally before the build. */
-  | { kind: 'image'; reference: string }
+  /** An image reference to look up locally before the build: as written (args resolved), and normalised. */
+  | { kind: 'image'; written: string; reference: string }
   /** A full image ID written in `FROM`. */
   | { kind: 'id'; id: string }
   /** No base image to record: scratch, an unresolved or invalid base, or no such target. */
@@ -93,7 +105,7 @@ export function buildBase(model: DockerfileModel, target?: string): BuildBase {
   if (!stage) return { kind: 'none', reason: target ? `no stage named "${target}"` : 'no FROM instruction' };
   const root = rootStage(model, stage);
   const b = root.base;
-  if (b.kind === 'image') return { kind: 'image', reference: b.reference.canonical };
+  if (b.kind === 'image') return { kind: 'image', written: root.baseResolved ?? b.reference.original, reference: b.reference.canonical };
   if (b.kind === 'id') return { kind: 'id', id: b.id };
   if (b.kind === 'scratch') return { kind: 'none', reason: 'built FROM scratch' };
   if (b.kind === 'unresolved' || b.kind === 'invalid') return { kind: 'none', reason: b.reason };

@@ -16,7 +16,7 @@
 import { bestTag, buildLineage, type ImageRecord, type LineageForest } from './lineage';
 import { familiarBaseName, labelProvenance, recipeProvenance, type Provenance } from './provenance';
 import { recipeForImage, type RecipeBook } from './recipes';
-import { findLocalImage } from './reference';
+import { DOCKER_NAME_RULES, LocalImageIndex, type NameRules } from './reference';
 
 /** One stale image and why. */
 export interface StaleImage {
@@ -52,14 +52,15 @@ export interface StaleModel {
  * Compute staleness. Linear in the number of images (plus the lineage model's cost).
  * @param images every local image (dangling included), with labels.
  * @param book the recipe store's content.
+ * @param names how the engine looks up names without a registry (core/dialect; default Docker's).
  */
-export function computeStaleness(images: readonly ImageRecord[], book: RecipeBook): StaleModel {
-  const forest = buildLineage(images);
+export function computeStaleness(images: readonly ImageRecord[], book: RecipeBook, names: NameRules = DOCKER_NAME_RULES): StaleModel {
+  const forest = buildLineage(images, [], { names });
   const byImageId = new Map(images.map((i) => [i.id, i]));
-  const summaries = images.map((i) => ({ Id: i.id, RepoTags: i.repoTags, RepoDigests: i.repoDigests, image: i }));
+  const index = new LocalImageIndex(images, names);
   const resolveCache = new Map<string, ImageRecord | undefined>();
   const resolve = (reference: string): ImageRecord | undefined => {
-    if (!resolveCache.has(reference)) resolveCache.set(reference, findLocalImage(summaries, reference)?.image);
+    if (!resolveCache.has(reference)) resolveCache.set(reference, index.find(reference));
     return resolveCache.get(reference);
   };
 
@@ -139,10 +140,10 @@ export function staleLensTitle(s: StaleImage): string {
  * A memo of {@link computeStaleness} for its last inputs (compared by identity: an image list
  * snapshot and a recipe book are replaced, never changed in place).
  */
-export function staleModelMemo(): (images: readonly ImageRecord[], book: RecipeBook) => StaleModel {
-  let last: { images: readonly ImageRecord[]; book: RecipeBook; model: StaleModel } | undefined;
-  return (images, book) => {
-    if (last?.images !== images || last.book !== book) last = { images, book, model: computeStaleness(images, book) };
+export function staleModelMemo(): (images: readonly ImageRecord[], book: RecipeBook, names?: NameRules) => StaleModel {
+  let last: { images: readonly ImageRecord[]; book: RecipeBook; names?: NameRules; model: StaleModel } | undefined;
+  return (images, book, names) => {
+    if (last?.images !== images || last.book !== book || last.names !== names) last = { images, book, names, model: computeStaleness(images, book, names) };
     return last.model;
   };
 }

@@ -14,7 +14,8 @@
 import type Docker from 'dockerode';
 import { readFile } from 'node:fs/promises';
 import { parseDockerfile } from '../core/dockerfile';
-import { buildBase, normaliseBaseName, provenanceLabels } from '../core/provenance';
+import { buildBase, foundBaseName, normaliseBaseName, provenanceLabels } from '../core/provenance';
+import type { NameRules } from '../core/reference';
 import type { Recipe } from '../core/recipes';
 import type { RecipeStore } from '../store/recipeStore';
 import { buildImage, type BuildRequest, type BuildResult } from './build';
@@ -41,6 +42,8 @@ export interface ProvenanceBuildRequest extends Omit<BuildRequest, 'dockerfileTe
   dockerfileText?: string;
   /** Builder name; {@link DEFAULT_BUILDER} when undefined. */
   builder?: string;
+  /** How the engine looks up names without a registry (core/dialect); Docker's when undefined. */
+  names?: NameRules;
 }
 
 /** Outcome of {@link buildWithProvenance}. */
@@ -61,13 +64,14 @@ function failed(started: number, error: string): ProvenanceBuildResult {
  * The base of a build as the engine sees it now: the target's external base reference and the
  * local image it names. Undefined when the build has no base image or the base is not local.
  */
-export async function resolveBuildBase(docker: Docker, dockerfileText: string, target: string | undefined, buildArgs: Record<string, string> | undefined): Promise<{ name?: string; id: string } | undefined> {
+export async function resolveBuildBase(docker: Docker, dockerfileText: string, target: string | undefined, buildArgs: Record<string, string> | undefined, names?: NameRules): Promise<{ name?: string; id: string } | undefined> {
   const base = buildBase(parseDockerfile(dockerfileText, { buildArgs }), target);
   if (base.kind === 'none') return undefined;
-  const ref = base.kind === 'image' ? base.reference : base.id;
+  // As written: the engine applies its own rules to a short name (Podman tries localhost/ first).
+  const ref = base.kind === 'image' ? base.written : base.id;
   try {
-    const id = (await docker.getImage(ref).inspect()).Id;
-    return base.kind === 'image' ? { name: base.reference, id } : { id };
+    const image = await docker.getImage(ref).inspect();
+    return base.kind === 'image' ? { name: foundBaseName(base.written, image.RepoTags ?? [], names), id: image.Id } : { id: image.Id };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;
@@ -95,11 +99,11 @@ export async function buildWithProvenance(docker: Docker, req: ProvenanceBuildRe
   }
   let base: { name?: string; id: string } | undefined;
   try {
-    base = await resolveBuildBase(docker, text, req.target, req.buildArgs);
+    base = await resolveBuildBase(docker, text, req.target, req.buildArgs, req.names);
   } catch (err) {
     return failed(started, `Cannot look up the base image: ${(err as Error).message}`);
   }
-  const { dockerfilePath: _path, dockerfileText: _text, builder: _builder, ...rest } = req;
+  const { dockerfilePath: _path, dockerfileText: _text, builder: _builder, names: _names, ...rest } = req;
   const result: ProvenanceBuildResult = await builder(docker, {
     ...rest,
     dockerfileText: text,

@@ -9,7 +9,9 @@
 import type Docker from 'dockerode';
 import { RebuildProgress, summariseRebuild, type PlanStep, type RebuildPlan, type RebuildSummary, type StepOutcome } from '../core/rebuildPlan';
 import type { RecipeStore } from '../store/recipeStore';
+import { DOCKER_DIALECT, type EngineDialect } from '../core/dialect';
 import type { ImageRecord } from '../core/lineage';
+import type { NameRules } from '../core/reference';
 import type { RecipeBook } from '../core/recipes';
 import { computeStaleness, type StaleModel } from '../core/staleness';
 import { ImageCatalog, tagImage } from './images';
@@ -19,6 +21,8 @@ import { buildWithProvenance } from './provenanceBuild';
 export interface RebuildRunOptions {
   /** Where recipes are read from (already in the plan) and the new ones written. */
   store: RecipeStore;
+  /** How the engine looks up names without a registry (core/dialect); Docker's when undefined. */
+  names?: NameRules;
   /** Builds in flight at most (integer ≥ 1). Default 2. */
   concurrency?: number;
   /** Aborts running builds and stops the run. */
@@ -54,6 +58,7 @@ async function rebuildStep(docker: Docker, step: PlanStep, options: RebuildRunOp
       labels: r.labels,
       networkMode: r.network,
       builder: r.builder,
+      names: options.names,
       tag: first,
       signal: options.signal,
       onOutput: (text) => options.onOutput?.(step, text),
@@ -124,8 +129,8 @@ export async function runRebuild(docker: Docker, plan: RebuildPlan, options: Reb
  * catalog does not have yet, and one read of the recipe store.
  * @throws the engine error of the list call.
  */
-export async function loadStaleModel(docker: Docker, store: RecipeStore, catalog: ImageCatalog = new ImageCatalog()): Promise<{ images: ImageRecord[]; book: RecipeBook; model: StaleModel }> {
-  const images = await catalog.listImages(docker);
+export async function loadStaleModel(docker: Docker, store: RecipeStore, dialect: EngineDialect = DOCKER_DIALECT, catalog: ImageCatalog = new ImageCatalog()): Promise<{ images: ImageRecord[]; book: RecipeBook; model: StaleModel }> {
+  const images = await catalog.listImages(docker, dialect);
   const book = store.read();
-  return { images, book, model: computeStaleness(images, book) };
+  return { images, book, model: computeStaleness(images, book, dialect.names) };
 }

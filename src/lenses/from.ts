@@ -15,6 +15,7 @@ import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
 import { buildLineage, type ImageRecord, type LineageForest } from '../core/lineage';
 import { planFromLenses, statusTitle, type LocalImageView } from '../core/fromlens';
 import { ImageCatalog } from '../engine/images';
+import { dialectOf, type EngineDialect } from '../core/dialect';
 import { EngineEventStream } from '../engine/events';
 import { BUILD_COMMAND, isDockerfileDocument, revealImageInTree } from '../commands/build';
 import { contributedFromLenses, fromLensContributors } from './fromLensContributions';
@@ -81,9 +82,15 @@ class LocalImages implements vscode.Disposable {
   }
 
   /** Current images and forest, loading them once when needed; undefined when the engine is unavailable. */
-  async get(): Promise<{ images: ImageRecord[]; forest: LineageForest } | undefined> {
+  async get(): Promise<LocalImageView | undefined> {
     if (!this.images) await this.load(false);
-    return this.images && this.forest ? { images: this.images, forest: this.forest } : undefined;
+    return this.images && this.forest ? { images: this.images, forest: this.forest, names: this.dialect().names } : undefined;
+  }
+
+  /** The connected engine's dialect: names in FROM lines resolve as that engine resolves them. */
+  private dialect(): EngineDialect {
+    const s = this.services.engine.state;
+    return dialectOf(s.kind === 'connected' ? s.info.kind : undefined);
   }
 
   private load(notify: boolean): Promise<void> {
@@ -91,8 +98,9 @@ class LocalImages implements vscode.Disposable {
     this.loading = (async () => {
       try {
         const docker = this.services.engine.docker();
-        this.images = await this.catalog.listImages(docker);
-        this.forest = buildLineage(this.images);
+        const dialect = this.dialect();
+        this.images = await this.catalog.listImages(docker, dialect);
+        this.forest = buildLineage(this.images, [], { names: dialect.names });
       } catch {
         this.images = undefined;
         this.forest = undefined;
@@ -179,7 +187,7 @@ class FromLensProvider implements vscode.CodeLensProvider {
     const local = await this.local.get();
     if (token.isCancellationRequested) return [];
     // Contributed lenses (e.g. "base rebuilt since …") first on their line: they need attention.
-    return [...contributedFromLenses(doc, model, local?.images), ...fromLenses(model, doc.uri, local)].map((l) => {
+    return [...contributedFromLenses(doc, model, local?.images, local?.names), ...fromLenses(model, doc.uri, local)].map((l) => {
       const range = new vscode.Range(l.line, 0, l.line, 0);
       return new vscode.CodeLens(range, { title: l.title, command: l.command ?? '', arguments: l.arguments, tooltip: l.tooltip });
     });

@@ -6,21 +6,22 @@
 import type * as vscode from 'vscode';
 import type { DockerfileModel } from '../core/dockerfile';
 import type { ImageRecord } from '../core/lineage';
+import type { NameRules } from '../core/reference';
 import { ContributionPoint } from '../views/contributionPoint';
 import type { FromLensSpec } from './from';
 
 /** A feature's extra lenses. */
 export interface FromLensContributor {
-  /** Lenses for `doc`; `images` is undefined while no engine is connected. */
-  lenses(doc: vscode.TextDocument, model: DockerfileModel, images: readonly ImageRecord[] | undefined): FromLensSpec[];
+  /** Lenses for `doc`; `images` is undefined while no engine is connected; `names` the engine's name rules. */
+  lenses(doc: vscode.TextDocument, model: DockerfileModel, images: readonly ImageRecord[] | undefined, names?: NameRules): FromLensSpec[];
 }
 
 /** The contributors of extra FROM lenses. */
 export const fromLensContributors = new ContributionPoint<FromLensContributor>();
 
 /** Every contributor's lenses for `doc`. */
-export function contributedFromLenses(doc: vscode.TextDocument, model: DockerfileModel, images: readonly ImageRecord[] | undefined): FromLensSpec[] {
+export function contributedFromLenses(doc: vscode.TextDocument, model: DockerfileModel, images: readonly ImageRecord[] | undefined, names?: NameRules): FromLensSpec[] {
   const out: FromLensSpec[] = [];
-  fromLensContributors.forEach((c) => out.push(...c.lenses(doc, model, images)));
+  fromLensContributors.forEach((c) => out.push(...c.lenses(doc, model, images, names)));
   return out;
 }

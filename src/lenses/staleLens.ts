@@ -9,6 +9,7 @@ import { targetStage, type DockerfileModel } from '../core/dockerfile';
 import type { ImageRecord } from '../core/lineage';
 import { recipesForDockerfile } from '../core/recipes';
 import { staleLensTitle, staleModelMemo, staleReason } from '../core/staleness';
+import type { NameRules } from '../core/reference';
 import type { RecipeStore } from '../store/recipeStore';
 import type { FromLensSpec } from './from';
 import type { FromLensContributor } from './fromLensContributions';
@@ -22,12 +23,12 @@ export class StaleLenses implements FromLensContributor {
     private readonly rebuildCommand: string,
   ) {}
 
-  lenses(doc: vscode.TextDocument, model: DockerfileModel, images: readonly ImageRecord[] | undefined): FromLensSpec[] {
+  lenses(doc: vscode.TextDocument, model: DockerfileModel, images: readonly ImageRecord[] | undefined, names?: NameRules): FromLensSpec[] {
     if (!images || doc.uri.scheme !== 'file') return [];
     const book = this.store.read();
     const recipes = recipesForDockerfile(book, doc.uri.fsPath);
     if (recipes.length === 0) return [];
-    const m = this.model(images, book);
+    const m = this.model(images, book, names);
     const out: FromLensSpec[] = [];
     for (const r of recipes) {
       const stale = m.byId.get(r.imageId);

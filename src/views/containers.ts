@@ -1,6 +1,7 @@
 /**
- * Containers view: every container grouped by state (running, paused, restarting, created,
- * exited, dead, removing, then an "unknown" fallback), each showing the image it was created from,
+ * Containers view: every container grouped by state (running, paused, restarting, stopping,
+ * created, exited, dead, removing, then an "unknown" fallback; Podman's states in the group
+ * core/dialect maps them to, the state itself in the description), each showing the image it was created from,
  * linked by `ImageID`: when the image was re-tagged or deleted the view still shows its ID.
  * Item IDs: `state:<state>` and `container:<id>` (stable across refreshes and state changes).
  */
@@ -9,6 +10,7 @@ import { bestTag, groupContainersByState, shortId, type ContainerRecord, type Im
 import type { LineageSource } from '../engine/lineageSource';
 import { containerContext } from './images';
 import { classifyContainer } from '../core/labels';
+import { containerStateGroup } from '../core/dialect';
 
 export interface StateGroupElement {
   readonly kind: 'state';
@@ -28,6 +30,7 @@ const STATE_LABELS: Record<string, string> = {
   running: 'Running',
   paused: 'Paused',
   restarting: 'Restarting',
+  stopping: 'Stopping',
   created: 'Created',
   exited: 'Exited',
   dead: 'Dead',
@@ -35,15 +38,17 @@ const STATE_LABELS: Record<string, string> = {
   unknown: 'Unknown state',
 };
 
-/** Theme icon for a container state. */
+/** Theme icon for a container state (by its group, core/dialect). */
 export function containerIcon(state: string): vscode.ThemeIcon {
-  switch (state) {
+  switch (containerStateGroup(state)) {
     case 'running':
       return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'));
     case 'paused':
       return new vscode.ThemeIcon('debug-pause');
     case 'restarting':
       return new vscode.ThemeIcon('sync');
+    case 'stopping':
+      return new vscode.ThemeIcon('debug-stop');
     case 'created':
       return new vscode.ThemeIcon('vm');
     case 'exited':
@@ -130,7 +135,9 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
     item.id = `container:${c.id}`;
     // Throwaway (transaction/shell) and warm-pool containers are marked: they vanish by design.
     const mark = classifyContainer(c.labels);
-    item.description = `${mark ? `${mark} · ` : ''}${imageLabel} · ${c.status}`;
+    // A Podman state shown in another group (stopped under Exited) says which it is.
+    const state = c.state && containerStateGroup(c.state) !== c.state ? `${c.state} · ` : '';
+    item.description = `${mark ? `${mark} · ` : ''}${state}${imageLabel} · ${c.status}`;
     item.tooltip = containerTooltip(c, imageLabel);
     item.iconPath = containerIcon(c.state);
     item.contextValue = containerContext(c.state);

@@ -7,6 +7,7 @@
  * selection across refreshes. Data flows engine → LineageSource → buildLineage → items.
  */
 import { classifyContainer } from '../core/labels';
+import { containerStateGroup } from '../core/dialect';
 import * as vscode from 'vscode';
 import {
   bestTag,
@@ -75,7 +76,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     if (!snap) return undefined;
     const hide = !showDangling();
     if (this.forestCache?.version !== snap.version || this.forestCache.hide !== hide) {
-      this.forestCache = { version: snap.version, hide, forest: buildLineage(snap.images, snap.containers, { hideDangling: hide }) };
+      this.forestCache = { version: snap.version, hide, forest: buildLineage(snap.images, snap.containers, { hideDangling: hide, names: snap.dialect.names }) };
       this.elements = new Map();
     }
     return this.forestCache.forest;
@@ -84,7 +85,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
   /** The full forest including dangling images (for removal plans and commands). */
   fullForest(): LineageForest | undefined {
     const snap = this.source.snapshot;
-    return snap ? buildLineage(snap.images, snap.containers) : undefined;
+    return snap ? buildLineage(snap.images, snap.containers, { names: snap.dialect.names }) : undefined;
   }
 
   /** The element for an image ID in the current forest (same object across calls until the next change). */
@@ -98,7 +99,8 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
 
   getTreeItem(element: ImagesElement): vscode.TreeItem {
     if (element.kind === 'container') return containerUnderImageItem(element);
-    return decorateImageItem(imageItem(element.node), element.node, this.source.snapshot?.images ?? []);
+    const snap = this.source.snapshot;
+    return decorateImageItem(imageItem(element.node), element.node, snap?.images ?? [], snap?.dialect.names);
   }
 
   getChildren(element?: ImagesElement): ImagesElement[] {
@@ -139,7 +141,11 @@ export function showContainers(): boolean {
   return config().get<boolean>(SHOW_CONTAINERS_SETTING, true);
 }
 
-/** Tree item for an image node. Engine strings go into the tooltip as text, never as markdown. */
+/**
+ * Tree item for an image node: label the best tag as the user types it (`team/base:1` for
+ * Podman's `localhost/team/base:1`), description `+N` when the image has N more tags, then unique
+ * size and age. Engine strings go into the tooltip (full tag names) as text, never as markdown.
+ */
 export function imageItem(node: LineageNode, now = Date.now()): vscode.TreeItem {
   const image = node.image;
   const hasChildren = node.children.length > 0 || (showContainers() && node.containers.length > 0);
@@ -148,7 +154,8 @@ export function imageItem(node: LineageNode, now = Date.now()): vscode.TreeItem 
   const item = new vscode.TreeItem(bestTag(image), state);
   item.id = `image:${image.id}`;
   const flags = [node.dangling ? 'dangling' : undefined, node.rule === 'base-not-present' ? 'base not present' : undefined].filter(Boolean);
-  item.description = `${formatBytes(node.uniqueSize)} · ${formatAge(image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
+  const more = image.repoTags.length > 1 ? `+${image.repoTags.length - 1} · ` : '';
+  item.description = `${more}${formatBytes(node.uniqueSize)} · ${formatAge(image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
   item.tooltip = imageTooltip(node, now);
   item.iconPath = new vscode.ThemeIcon(node.dangling ? 'circle-large-outline' : node.rule === 'base-not-present' ? 'warning' : 'package');
   item.contextValue = node.dangling ? 'image.dangling' : 'image';
@@ -189,10 +196,14 @@ function containerUnderImageItem(element: ContainerElement): vscode.TreeItem {
   return item;
 }
 
-/** Context value for container items: `container.running`, `container.paused`, `container.stopped`. */
+/**
+ * Context value for container items by state group (core/dialect): `container.running` (also
+ * restarting and Podman's stopping), `container.paused`, `container.stopped` (everything else).
+ */
 export function containerContext(state: string): string {
-  if (state === 'running' || state === 'restarting') return 'container.running';
-  if (state === 'paused') return 'container.paused';
+  const group = containerStateGroup(state);
+  if (group === 'running' || group === 'restarting' || group === 'stopping') return 'container.running';
+  if (group === 'paused') return 'container.paused';
   return 'container.stopped';
 }
 

@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import { bestTag, type ImageRecord, type LineageNode } from '../core/lineage';
 import { staleModelMemo, staleReason } from '../core/staleness';
+import type { NameRules } from '../core/reference';
 import type { RecipeStore } from '../store/recipeStore';
 import type { ImageItemDecorator } from './imageDecorations';
 
@@ -18,18 +19,20 @@ export class StaleDecorations implements ImageItemDecorator, vscode.FileDecorati
   private readonly model = staleModelMemo();
   /** The image list of the snapshot the view rendered last (decorations are computed from it). */
   private images: readonly ImageRecord[] = [];
+  private names: NameRules | undefined;
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeFileDecorations = this.changed.event;
 
   constructor(private readonly store: RecipeStore) {}
 
-  decorate(item: vscode.TreeItem, node: LineageNode, images: readonly ImageRecord[]): void {
+  decorate(item: vscode.TreeItem, node: LineageNode, images: readonly ImageRecord[], names?: NameRules): void {
     if (images !== this.images) {
       // A new snapshot: decorations VS Code holds for unchanged URIs may be out of date.
       this.images = images;
+      this.names = names;
       queueMicrotask(() => this.changed.fire(undefined));
     }
-    const m = this.model(images, this.store.read());
+    const m = this.model(images, this.store.read(), names);
     const stale = m.byId.get(node.image.id);
     const below = m.byRootCause.get(node.image.id) ?? [];
     if (!stale && below.length === 0) return;
@@ -58,7 +61,7 @@ export class StaleDecorations implements ImageItemDecorator, vscode.FileDecorati
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     if (uri.scheme !== STALE_DECORATION_SCHEME) return undefined;
     const id = uri.path.slice(1);
-    const m = this.model(this.images, this.store.read());
+    const m = this.model(this.images, this.store.read(), this.names);
     if (m.byId.has(id)) return new vscode.FileDecoration('↻', 'stale: its base was rebuilt or re-tagged', new vscode.ThemeColor('list.warningForeground'));
     const n = m.byRootCause.get(id)?.length ?? 0;
     return n > 0 ? new vscode.FileDecoration(n > 99 ? '9+' : String(n), `${n} stale descendant${n === 1 ? '' : 's'}`) : undefined;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, buildLineage, type ImageRecord } from '../../src/core/lineage';
-import { buildBase, labelProvenance, provenanceLabels } from '../../src/core/provenance';
+import { buildBase, foundBaseName, labelProvenance, provenanceLabels } from '../../src/core/provenance';
 import { addRecipe, emptyRecipeBook, type Recipe, type RecipeBook } from '../../src/core/recipes';
 import { computeStaleness, staleLensTitle, staleReason } from '../../src/core/staleness';
 import { describePlan, planRebuild, RebuildProgress, summariseRebuild, UNKNOWN_RECIPE } from '../../src/core/rebuildPlan';
@@ -66,9 +66,16 @@ describe('provenance labels', () => {
     assert.deepEqual(labelProvenance(base, busybox), { id: busybox.id, name: 'docker.io/library/busybox:latest', source: 'label' });
   });
 
+  it('records the base name the engine found: Podman looks a short name up as localhost/ first', () => {
+    const podman = { shortNameDomains: ['localhost', 'docker.io'] };
+    assert.equal(foundBaseName('team/base:1', ['localhost/team/base:1'], podman), 'localhost/team/base:1');
+    assert.equal(foundBaseName('team/base:1', ['docker.io/team/base:1'], podman), 'docker.io/team/base:1');
+    assert.equal(foundBaseName('busybox', ['busybox:latest']), 'docker.io/library/busybox:latest');
+  });
+
   it('finds the external base of the build target through stage links, with build args', () => {
     const model = parseDockerfile('ARG B=busybox\nFROM $B AS build\nRUN true\nFROM build AS final\nFROM scratch AS empty\n', { buildArgs: { B: 'fam/base:1' } });
-    assert.deepEqual(buildBase(model, 'final'), { kind: 'image', reference: 'docker.io/fam/base:1' });
+    assert.deepEqual(buildBase(model, 'final'), { kind: 'image', written: 'fam/base:1', reference: 'docker.io/fam/base:1' });
     assert.equal(buildBase(model).kind, 'none');
     assert.match((buildBase(model, 'nope') as { reason: string }).reason, /no stage named "nope"/);
   });
@@ -109,6 +116,16 @@ describe('staleness (core/staleness)', () => {
     const child = img('c', ['fam/child:1'], a, { name: 'fam/base:1', id: a.id });
     const m = computeStaleness([busybox, a, b, child], emptyRecipeBook());
     assert.equal(m.byId.get(child.id)?.baseNow?.id, b.id);
+  });
+
+  it("resolves recorded base names by the engine's rules (Podman's localhost/)", () => {
+    const busybox = img('bb', ['docker.io/library/busybox:latest']);
+    const oldBase = img('b1', [], busybox);
+    const child = img('c', ['localhost/team/child:1'], oldBase, { name: 'localhost/team/base:1', id: oldBase.id });
+    const newBase = img('b2', ['localhost/team/base:1'], busybox);
+    const m = computeStaleness([busybox, oldBase, child, newBase], emptyRecipeBook(), { shortNameDomains: ['localhost', 'docker.io'] });
+    assert.equal(m.byId.get(child.id)?.baseNow?.id, newBase.id);
+    assert.equal(m.resolve('team/base:1')?.id, newBase.id);
   });
 
   it('uses the recipe when the image carries no label of its own', () => {
