@@ -19,7 +19,10 @@
 //      lineage-sample/base:1.0, charts and table shown, no experiment container left),
 //      serve-two.png, serve.png + serve-browser-{a,b}.png (the palette serves lineage-sample/web:1.0 with a
 //      container per session, two Chromium contexts log in and see two balances, the Sessions
-//      view lists two sessions, one logs out, then one session; Stop Gateway removes the rest); in the
+//      view lists two sessions, one logs out, then one session; Stop Gateway removes the rest);
+//      stale.png + stale-lens.png + rebuild.png (issue 13: a family of its own, left stale by the
+//      stale suite after a base rebuild; the Images view marks it, the FROM lens says so, a click
+//      on the lens runs Rebuild Descendants and the markers go); in the
 //      podman scenario (code-server with DOCKER_HOST naming the private Podman of
 //      scripts/podman.sh) the status bar names Podman and podman-images.png shows the sample
 //      family under busybox:latest named as typed, a created container under its image and an
@@ -148,6 +151,12 @@ async function defaultUi({ page, results, scenario, fixture, cs }) {
   await check(scenario, `UI (issue 14): the palette serves ${SAMPLE.web} with a container per session; two Chromium contexts log in and see two balances; the Sessions view lists two sessions, then one after a logout (serve.png)`, () =>
     screenshotOnFailure(page, 'serve', () => serveUi(page, cs)),
   );
+  await check(scenario, `UI (issue 13): after a base rebuild the Images view marks ${fixture.stale.repo}/child:1 and /grandchild:1 stale with the reason in the tooltip and the count on the base (stale.png)`, () =>
+    screenshotOnFailure(page, 'stale', () => staleMarkerUi(page, fixture)),
+  );
+  await check(scenario, `UI (issue 13): the FROM lens of the child's Dockerfile says "base rebuilt since … was built · Rebuild"; a click runs Rebuild Descendants, the summary opens and nothing is stale after (stale-lens.png, rebuild.png)`, () =>
+    screenshotOnFailure(page, 'rebuild', () => rebuildUi(page, fixture)),
+  );
 }
 
 // ---- engine fixtures (docker CLI: the same engine the extension connects to) -------------------
@@ -186,9 +195,13 @@ function defaultSetup() {
   console.log(`  created container ${containerName} (${SAMPLE.grandchild}, not started, ${TEST_LABEL})`);
   /** Tags of images built through the UI (removed here too: a build may finish after its check gave up). */
   const images = new Set();
+  // Issue 13: the stale suite builds this family through the extension and leaves it stale.
+  const stale = { repo: `cl-stale-ui-${randomBytes(4).toString('hex')}`, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'cl-stale-ui-')) };
   return {
     containerName,
     images,
+    stale,
+    env: { CL_STALE_UI_REPO: stale.repo, CL_STALE_UI_DIR: stale.dir },
     /** After code-server has stopped (no build can still be running). */
     cleanup: () => {
       for (const tag of images) {
@@ -204,6 +217,19 @@ function defaultSetup() {
       } catch (err) {
         console.log(`  could not remove ${containerName}: ${err.message}`);
       }
+      // Every image of the stale family (old versions included) carries the label =<repo>.
+      for (let round = 0; round < 5; round++) {
+        const ids = docker('images', '-a', '-q', '--filter', `label=io.container-lineage.test=${stale.repo}`).split('\n').filter(Boolean);
+        if (!ids.length) break;
+        for (const id of new Set(ids)) {
+          try {
+            docker('rmi', '--force', id);
+          } catch {
+            /* a child first; next round */
+          }
+        }
+      }
+      fs.rmSync(stale.dir, { recursive: true, force: true });
     },
   };
 }
@@ -362,6 +388,81 @@ async function buildChildUi(page, fixture) {
       }
     }
   }
+}
+
+
+/** The row's aria-label (label, then description), whitespace collapsed. */
+const ariaOf = async (row) => ((await row.getAttribute('aria-label')) ?? '').replace(/\s+/g, ' ');
+
+/** Issue 13: the stale family in the Images view: markers, tooltip, count on the base. */
+async function staleMarkerUi(page, fixture) {
+  const { repo } = fixture.stale;
+  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch(() => {});
+  await openContainer(page);
+  await viewsRender(page);
+  const images = pane(page, 'Images');
+  const base = await h.treeRow(page, images, `${repo}/base:1`, 60_000);
+  if (!/2 stale descendants/.test(await ariaOf(base))) throw new Error(`the base row does not count its stale descendants: ${await ariaOf(base)}`);
+  const grand = await h.treeRow(page, images, `${repo}/grandchild:1`);
+  if (!/· stale\b/.test(await ariaOf(grand))) throw new Error(`the grandchild row is not marked stale: ${await ariaOf(grand)}`);
+  const child = await h.treeRow(page, images, `${repo}/child:1`);
+  if (!/· stale\b/.test(await ariaOf(child))) throw new Error(`the child row is not marked stale: ${await ariaOf(child)}`);
+  // File decorations are drawn as CSS ::after content, not as text, and arrive after the row.
+  const hasBadge = () => child.evaluate((el) => [el, ...el.querySelectorAll('*')].some((e) => getComputedStyle(e, '::after').content.includes('↻')));
+  for (let i = 0; !(await hasBadge()); i++) {
+    if (i > 50) throw new Error(`the child row shows no ↻ decoration: ${JSON.stringify(await child.innerText())}`);
+    await sleep(200);
+  }
+  await child.hover();
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'that tag now points to a newer image' });
+  await hover.first().waitFor({ state: 'visible', timeout: 15_000 });
+  const text = (await hover.first().innerText()).replace(/\s+/g, ' ');
+  if (!text.includes(`built on ${repo}/base:1 as it was on`)) throw new Error(`the tooltip does not give the reason: ${JSON.stringify(text)}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'stale.png') });
+}
+
+/** Issue 13: the stale lens over the child's FROM; a click runs Rebuild Descendants (confirmed in its dialog). */
+async function rebuildUi(page, fixture) {
+  const { repo, dir } = fixture.stale;
+  const file = path.join(dir, 'child', 'Dockerfile');
+  const input = await h.openQuickInput(page, 'Control+P');
+  await input.fill(file);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^\s*Dockerfile\s*$/ }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await sleep(300);
+  await row.click();
+  await page.mouse.move(1100, 700);
+  const editor = page.locator('.part.editor .editor-instance .monaco-editor').first();
+  const lens = editor.locator('.codelens-decoration').filter({ hasText: `base rebuilt since ${repo}/child:1 was built · Rebuild` });
+  await lens.first().waitFor({ state: 'visible', timeout: 60_000 });
+  await sleep(500);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'stale-lens.png') });
+  await lens.first().locator('a', { hasText: 'Rebuild' }).click({ timeout: 15_000 });
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  const plan = (await dialog.innerText()).replace(/\s+/g, ' ');
+  for (const part of [`1/2 ${repo}/child:1`, `2/2 ${repo}/grandchild:1`]) if (!plan.includes(part)) throw new Error(`the confirmation does not show the plan step ${part}: ${JSON.stringify(plan)}`);
+  await dialog.locator('.monaco-button', { hasText: 'Rebuild 2' }).click();
+  const done = page.locator('.notification-toast').filter({ hasText: `Rebuild Descendants of ${repo}/base:1: 2 rebuilt` });
+  await done.first().waitFor({ state: 'visible', timeout: 120_000 });
+  const summaryTab = page.locator('.part.editor .tab').filter({ hasText: 'Rebuild-Descendants-of' });
+  await summaryTab.first().waitFor({ state: 'visible', timeout: 15_000 });
+  const images = pane(page, 'Images');
+  // The rebuilt child now hangs under the base (it was a leaf before: VS Code shows it collapsed).
+  await h.expandRow(await h.treeRow(page, images, `${repo}/base:1`));
+  await h.expandRow(await h.treeRow(page, images, `${repo}/child:1`));
+  const deadline = Date.now() + 30_000;
+  for (const role of ['child', 'grandchild']) {
+    for (;;) {
+      const r = await h.treeRow(page, images, `${repo}/${role}:1`);
+      const label = await ariaOf(r);
+      if (!/· stale\b/.test(label)) break;
+      if (Date.now() > deadline) throw new Error(`${repo}/${role}:1 is still marked stale: ${label}`);
+      await sleep(300);
+    }
+  }
+  await (await h.treeRow(page, images, `${repo}/child:1`)).hover();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'rebuild.png') });
 }
 
 /** Issue 6: the Container Overhead panel from the palette, the CPU workload on the sample base image. */
@@ -643,8 +744,9 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
   try {
     fixture = scenario.setup?.();
     if (fixture) running.add(fixture.cleanup); // Ctrl-C removes them too
-    // A setup may name the engine (the podman scenario's private socket) and its fixtures.
-    const env = { ...scenario.env, ...fixture?.env, CL_TEST_RESULTS: resultsFile, CL_TEST_GREP: scenario.grep, CL_TEST_INVERT: scenario.invert ? '1' : '0' };
+    // A setup may name the engine (the podman scenario's private socket) and its fixtures. The
+    // recipe store (issue 13) lives in the scenario's own state folder, never the user's.
+    const env = { XDG_STATE_HOME: path.join(dir, 'state'), ...scenario.env, ...fixture?.env, CL_TEST_RESULTS: resultsFile, CL_TEST_GREP: scenario.grep, CL_TEST_INVERT: scenario.invert ? '1' : '0' };
     server = await h.startCodeServer(cs, { userDataDir, extensionsDir, folder: SAMPLES, env });
     running.add(server.stop);
     console.log(`  code-server ${cs.version} at ${server.url} (pid ${server.pid})`);

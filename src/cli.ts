@@ -7,6 +7,8 @@ const USAGE = `usage: container-lineage <command> [options]   (each command take
   engine [--json]                          which engine would be used, or every endpoint tried
   tree [--json] [--all]                    local images as a parent/child forest, with their containers
   stages FILE [--build-arg K=V]... [--json]  a Dockerfile's stages and their resolved bases
+  stale [--json]                           images built on a base that has since been rebuilt or re-tagged
+  rebuild IMAGE [--dry-run] [--json]       rebuild IMAGE's stale descendants in order, from their recipes
   run IMAGE -- CMD...                      one transaction in a fresh throwaway container
   transactions IMAGE -n N -c C [--pool K] [--json] -- CMD...
                                            a batch of transactions, with per-phase percentiles
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/overhead')).run(argv.slice(1));
     case 'stages':
       return (await import('./cli/stages')).run(argv.slice(1));
+    case 'stale':
+      return (await import('./cli/stale')).run(argv.slice(1));
+    case 'rebuild':
+      return (await import('./cli/rebuild')).run(argv.slice(1));
     case 'run':
       return (await import('./cli/run')).run(argv.slice(1));
     case 'transactions':

@@ -8,6 +8,7 @@ import { registerBuildFeature } from './commands/buildFeature';
 import { registerOverhead } from './commands/overhead';
 import { registerThrowaway, shutdownThrowaway } from './commands/transactions';
 import { registerServe, shutdownServe } from './commands/serve';
+import { registerStaleFeature } from './commands/staleFeature';
 
 let services: Services | undefined;
 
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   register('overhead metrics', registerOverhead);
   register('throwaway containers', registerThrowaway);
   register('container per session', registerServe);
+  register('stale descendants', registerStaleFeature);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
