@@ -1,6 +1,6 @@
 /**
  * `container-lineage` command-line companion. Subcommands are added by the features
- * (tree, run, transactions, overhead); each uses the same core code as the extension.
+ * (tree, run, transactions, overhead, serve); each uses the same core code as the extension.
  */
 const USAGE = `usage: container-lineage <command> [options]   (each command takes --help)
 
@@ -9,11 +9,16 @@ const USAGE = `usage: container-lineage <command> [options]   (each command take
   stages FILE [--build-arg K=V]... [--json]  a Dockerfile's stages and their resolved bases
   build [-f FILE] [-t TAG] [--target S] [--build-arg K=V]... [--builder auto|buildkit|classic] [--json] CONTEXT
                                            build an image (BuildKit where the engine has it)
+  stale [--json]                           images built on a base that has since been rebuilt or re-tagged
+  rebuild IMAGE [--dry-run] [--json]       rebuild IMAGE's stale descendants in order, from their recipes
   run IMAGE -- CMD...                      one transaction in a fresh throwaway container
   transactions IMAGE -n N -c C [--pool K] [--json] -- CMD...
                                            a batch of transactions, with per-phase percentiles
   overhead IMAGE --workload cpu|memory|io|net|custom [-n N] [--json] [-- CMD...]
                                            container vs host timings and lifecycle costs
+  serve IMAGE --container-port PORT [--port P] [--idle S] [--max N] [--pool K] [--logout PATH]
+                                           an HTTP gateway with one private container per session
+                                           (--measure: what it costs; --isolation: check sessions)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,10 +34,16 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/stages')).run(argv.slice(1));
     case 'build':
       return (await import('./cli/build')).run(argv.slice(1));
+    case 'stale':
+      return (await import('./cli/stale')).run(argv.slice(1));
+    case 'rebuild':
+      return (await import('./cli/rebuild')).run(argv.slice(1));
     case 'run':
       return (await import('./cli/run')).run(argv.slice(1));
     case 'transactions':
       return (await import('./cli/transactions')).run(argv.slice(1));
+    case 'serve':
+      return (await import('./cli/serve')).run(argv.slice(1));
     default: {
       const help = cmd === '--help' || cmd === '-h' || cmd === 'help';
       if (cmd === undefined) process.stderr.write('container-lineage: a command is required\n');

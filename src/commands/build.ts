@@ -14,7 +14,8 @@ import type { Services } from '../services';
 import { parseDockerfile, targetStage } from '../core/dockerfile';
 import { builderLabel } from '../core/builderChoice';
 import { deriveImageName } from '../core/tagname';
-import { runBuild, type BuildRun } from '../engine/builders';
+import { buildWithProvenance, type ProvenanceBuildResult } from '../engine/provenanceBuild';
+import { RecipeStore } from '../store/recipeStore';
 import { BuildDiagnostics } from './buildDiagnostics';
 import { askBuildArgs, formatBuildArgs, isDockerfileDocument, pickContextFolder, pickTarget, resolveImageName, type BuildCommandOptions } from './buildPrompts';
 
@@ -51,8 +52,10 @@ export function registerBuild(services: Services): void {
   const diagnostics = new BuildDiagnostics();
   const output = vscode.window.createOutputChannel(BUILD_OUTPUT_CHANNEL);
   context.subscriptions.push(diagnostics, output);
+  // Every build records its base labels and, for a Dockerfile on disk, its recipe (Rebuild Descendants).
+  const recipes = new RecipeStore(undefined, { warn: (m) => log.warn(m) });
 
-  const run = async (arg?: unknown, opts: BuildCommandOptions = {}): Promise<BuildRun | undefined> => {
+  const run = async (arg?: unknown, opts: BuildCommandOptions = {}): Promise<ProvenanceBuildResult | undefined> => {
     if (!vscode.workspace.isTrusted) {
       const pick = await vscode.window.showErrorMessage(
         'Building an image runs the commands of this Dockerfile: trust this workspace first, then build again.',
@@ -125,10 +128,11 @@ export function registerBuild(services: Services): void {
         let reported = 0;
         let via = '';
         try {
-          return await runBuild(docker, {
+          return await buildWithProvenance(docker, {
             contextDir: contextFolder,
             dockerfileText: text,
             dockerfilePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined,
+            names: services.engine.dialect.names,
             tag,
             target,
             buildArgs,
@@ -149,7 +153,7 @@ export function registerBuild(services: Services): void {
                 reported = Math.max(reported, pct);
               }
             },
-          });
+          }, recipes);
         } finally {
           sub.dispose();
         }
@@ -157,6 +161,7 @@ export function registerBuild(services: Services): void {
     );
     const by = builderLabel(result.builder);
     if (result.ok) {
+      if (result.recipeError) log.warn(result.recipeError);
       diagnostics.clear(doc.uri);
       await state.update(LAST_TAG_KEY, { ...lastTags, [key]: tag });
       await state.update(LAST_ARGS_KEY, { ...state.get<Record<string, Record<string, string>>>(LAST_ARGS_KEY, {}), [key]: buildArgs });

@@ -18,6 +18,7 @@ import { ImageCatalog } from '../engine/images';
 import { dialectOf, type EngineDialect } from '../core/dialect';
 import { EngineEventStream } from '../engine/events';
 import { BUILD_COMMAND, isDockerfileDocument, revealImageInTree } from '../commands/build';
+import { contributedFromLenses, fromLensContributors } from './fromLensContributions';
 
 export const SHOW_IN_TREE_COMMAND = 'containerLineage.showBaseInTree';
 export const GO_TO_STAGE_COMMAND = 'containerLineage.goToStage';
@@ -162,6 +163,7 @@ class FromLensProvider implements vscode.CodeLensProvider {
 
   constructor(private readonly local: LocalImages) {
     local.onDidChange(() => this.changed.fire());
+    fromLensContributors.onDidChange(() => this.changed.fire());
   }
 
   private model(doc: vscode.TextDocument): DockerfileModel {
@@ -184,7 +186,8 @@ class FromLensProvider implements vscode.CodeLensProvider {
     this.local.setWatching(true);
     const local = await this.local.get();
     if (token.isCancellationRequested) return [];
-    return fromLenses(model, doc.uri, local).map((l) => {
+    // Contributed lenses (e.g. "base rebuilt since …") first on their line: they need attention.
+    return [...contributedFromLenses(doc, model, local?.images, local?.names), ...fromLenses(model, doc.uri, local)].map((l) => {
       const range = new vscode.Range(l.line, 0, l.line, 0);
       return new vscode.CodeLens(range, { title: l.title, command: l.command ?? '', arguments: l.arguments, tooltip: l.tooltip });
     });

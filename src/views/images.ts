@@ -25,6 +25,7 @@ import { createEngineAwareTreeView, type EngineNotice } from './engineMessage';
 import { ContainersProvider, containerIcon, containerTooltip } from './containers';
 import { registerImageCommands } from '../commands/images';
 import { registerContainerCommands } from '../commands/containers';
+import { decorateImageItem, imageItemDecorators } from './imageDecorations';
 
 export const IMAGES_VIEW = 'containerLineage.images';
 export const CONTAINERS_VIEW = 'containerLineage.containers';
@@ -61,6 +62,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const sub = source.onDidChange(() => this.changed.fire());
     this.subscriptions.push(
       new vscode.Disposable(() => sub.dispose()),
+      imageItemDecorators.onDidChange(() => this.changed.fire()),
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.changed.fire();
@@ -96,7 +98,9 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
   }
 
   getTreeItem(element: ImagesElement): vscode.TreeItem {
-    return element.kind === 'image' ? imageItem(element.node) : containerUnderImageItem(element);
+    if (element.kind === 'container') return containerUnderImageItem(element);
+    const snap = this.source.snapshot;
+    return decorateImageItem(imageItem(element.node), element.node, snap?.images ?? [], snap?.dialect.names);
   }
 
   getChildren(element?: ImagesElement): ImagesElement[] {
