@@ -1,8 +1,9 @@
 /**
  * `container-lineage build [-f DOCKERFILE] [-t TAG] [--target STAGE] [--build-arg K=V]…
  * [--label K=V]… [--builder auto|buildkit|classic] [--network MODE] [--no-cache] [--json] CONTEXT`:
- * the editor's build (same core and engine code: `runBuild`), with the plain progress streamed
- * to standard error. Standard output gets the result: the image ID (and tag), or with `--json`
+ * the editor's build (same core and engine code: `buildWithProvenance` over `runBuild`: base
+ * labels, the recipe in the shared recipe store), with the plain progress streamed to standard
+ * error. Standard output gets the result: the image ID (and tag), or with `--json`
  * `{ ok, imageId, tag, builder, reason, failedStep, failedLine, error, … }`.
  * Exit codes: 0 built, 1 no engine, 2 bad usage, 3 build failed, 130 cancelled (Ctrl-C).
  */
@@ -11,7 +12,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { builderLabel } from '../core/builderChoice';
 import { validateImageName } from '../core/tagname';
-import { runBuild, type BuildRun } from '../engine/builders';
+import type { BuildRun } from '../engine/builders';
+import { buildWithProvenance } from '../engine/provenanceBuild';
+import { RecipeStore } from '../store/recipeStore';
 import { connectCli } from './connect';
 import { abortOnSignals, UsageError, usageErrorExit } from './throwaway-options';
 
@@ -128,7 +131,8 @@ export async function run(args: string[]): Promise<number> {
   const unhook = abortOnSignals(controller, (l) => process.stderr.write(`${l}\n`), 'stopping the build');
   try {
     const state = engine.state;
-    const r = await runBuild(engine.docker(), {
+    const store = new RecipeStore(undefined, { warn: (m) => process.stderr.write(`container-lineage build: warning: ${m}\n`) });
+    const r = await buildWithProvenance(engine.docker(), {
       contextDir,
       dockerfileText: text,
       dockerfilePath,
@@ -137,6 +141,7 @@ export async function run(args: string[]): Promise<number> {
       buildArgs,
       labels,
       builder: values.builder,
+      names: engine.dialect.names,
       engine: state.kind === 'connected' ? state.info : undefined,
       networkMode: values.network,
       noCache: values['no-cache'],
@@ -144,7 +149,8 @@ export async function run(args: string[]): Promise<number> {
       onProgress: (e) => {
         if (e.kind === 'output') process.stderr.write(`${e.line}\n`);
       },
-    });
+    }, store);
+    if (r.recipeError) process.stderr.write(`container-lineage build: warning: ${r.recipeError}\n`);
     if (values.json) process.stdout.write(`${JSON.stringify(buildJson(r), null, 2)}\n`);
     if (r.ok) {
       if (!values.json) process.stdout.write(`${r.imageId}${r.tag ? ` ${r.tag}` : ''}\n`);
