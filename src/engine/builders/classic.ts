@@ -10,11 +10,24 @@ import { BuildStreamInterpreter } from './classicStream';
 import { buildQuery, errorLineOf, postBuild, readJsonLines, requestErrorMessage, startContext, tagBuiltImage } from './request';
 import { rangeOf, type BuildInput, type BuildOutcome, type ImageBuilder } from './types';
 
-async function removeQuietly(docker: Docker, containerId: string): Promise<void> {
-  try {
-    await docker.getContainer(containerId).remove({ force: true });
-  } catch {
-    // already gone (404) or being removed by the engine (409): nothing left to do
+/** How long a cancel waits for the step's container to be gone, in ms. */
+const REMOVE_WAIT_MS = 15_000;
+
+/**
+ * Remove the step's container and wait until it is gone (the engine may be removing it already:
+ * a 409 "removal in progress"), so a cancelled build returns with nothing of it left.
+ */
+async function removeStepContainer(docker: Docker, containerId: string): Promise<void> {
+  const c = docker.getContainer(containerId);
+  await c.remove({ force: true }).catch(() => undefined); // gone (404) or being removed (409)
+  const deadline = Date.now() + REMOVE_WAIT_MS;
+  while (Date.now() < deadline) {
+    try {
+      await c.inspect();
+    } catch {
+      return; // 404: gone
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -82,7 +95,7 @@ export const classicBuilder: ImageBuilder = {
       if (cancelled()) {
         // The engine stops the step when the request is dropped, but only after a grace period;
         // remove the step's container now so nothing keeps running after a cancel.
-        if (interp.runningContainer) await removeQuietly(docker, interp.runningContainer);
+        if (interp.runningContainer) await removeStepContainer(docker, interp.runningContainer);
         return result({ error: 'Build cancelled.', failedStep: interp.step?.line });
       }
       if (interp.failed) {
