@@ -51,11 +51,20 @@ export async function buildLensUi(page) {
   if (sha256(CHILD_DOCKERFILE) !== before) throw new Error('samples/child/Dockerfile changed on disk');
 }
 
+/** Expand or collapse the named panes of the side bar (those that are there). */
+async function setPanesExpanded(page, names, expanded) {
+  for (const name of names) {
+    const header = pane(page, name).locator('.pane-header');
+    if (!(await header.count())) continue;
+    if (((await header.first().getAttribute('aria-expanded')) === 'true') !== expanded) await header.first().click({ timeout: 5_000 }).catch(() => {});
+  }
+}
+
 /**
  * Click "Build child image" over samples/<folder>/Dockerfile, give a unique tag, wait for the new
  * image selected under `parent` in the Images view, run `check` (the UI as built), save `shot`.
  */
-async function buildFromLensUi(page, fixture, { folder, tagRepo, parent, shot, check = async () => {} }) {
+async function buildFromLensUi(page, fixture, { folder, tagRepo, parent, shot, collapse = [], check = async () => {} }) {
   const file = path.join(SAMPLES, folder, 'Dockerfile');
   const before = sha256(file);
   const tag = `${tagRepo}:${randomBytes(4).toString('hex')}`;
@@ -86,6 +95,14 @@ async function buildFromLensUi(page, fixture, { folder, tagRepo, parent, shot, c
       if (Date.now() > deadline) throw new Error(`no selected row for ${tag} (tags ${JSON.stringify(tags)}) in the Images view within 90 s; selected: ${JSON.stringify(label)}`);
       await sleep(300);
     }
+    // Rows between the image and its parent (subtrees the earlier proofs expanded) are folded and
+    // the other views of the side bar collapsed, so both rows fit in the Images pane.
+    await setPanesExpanded(page, ['Containers', 'Sessions'], false);
+    for (const label of collapse) {
+      const row = await h.treeRow(page, images, label).catch(() => undefined);
+      if (row && (await row.getAttribute('aria-expanded')) === 'true') await row.locator('.monaco-tl-twistie').click({ timeout: 5_000 }).catch(() => {});
+    }
+    await selected.first().scrollIntoViewIfNeeded();
     await assertParent(page, images, selected.first(), parent);
     const tab = page.locator('.part.editor .tab.active');
     if ((await tab.getAttribute('class'))?.includes('dirty')) throw new Error('the Dockerfile editor became dirty');
@@ -94,6 +111,7 @@ async function buildFromLensUi(page, fixture, { folder, tagRepo, parent, shot, c
     if (sha256(file) !== before) throw new Error(`samples/${folder}/Dockerfile changed on disk`);
     if (!imageExists(tag)) throw new Error(`the engine has no image ${tag}`);
   } finally {
+    await setPanesExpanded(page, ['Containers'], true).catch(() => {});
     // A build still running (the check gave up early) would tag its image later: wait for its
     // progress notification to go, then remove the image (fixture.cleanup catches any late one).
     const progress = page.locator('.notification-toast').filter({ hasText: `Building ${tag}` });
@@ -135,6 +153,7 @@ function buildCacheMountFromLens(page, fixture, onMaximized) {
     tagRepo: 'lineage-ui-test/cache-mount',
     parent: 'busybox:latest',
     shot: 'build-cache-mount.png',
+    collapse: [SAMPLE.base],
     check: async (tag) => {
       // The "Container Lineage: Build" output is open in the panel with BuildKit's plain steps;
       // the panel is maximised so the whole output shows next to the Images view.

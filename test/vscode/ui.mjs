@@ -45,16 +45,21 @@ export async function screenshotOnFailure(page, name, fn) {
 
 /** Asserts that `row`'s parent row in its tree is labelled `parent`. */
 export async function assertParent(page, pane, row, parent) {
+  // The view re-renders whenever the engine's images change (other suites share the engine):
+  // read the parent again for a few seconds before deciding.
+  const deadline = Date.now() + 10_000;
   for (let i = 0; ; i++) {
-    const got = await h.treeParentLabel(row);
-    if (got === null && i < 3) {
-      // The parent row is scrolled out of the viewport: bring it in, then the child again.
-      await (await h.treeRow(page, pane, parent)).scrollIntoViewIfNeeded();
-      await row.scrollIntoViewIfNeeded();
-      continue;
+    const got = await h.treeParentLabel(row).catch(() => null);
+    if (got?.startsWith(`${parent} `)) return;
+    if (Date.now() > deadline) {
+      const label = await row.getAttribute('aria-label');
+      throw new Error(`the parent of ${JSON.stringify(label)} in the tree is ${JSON.stringify(got)}, not ${parent}`);
     }
-    const label = await row.getAttribute('aria-label');
-    if (!got?.startsWith(`${parent} `)) throw new Error(`the parent of ${JSON.stringify(label)} in the tree is ${JSON.stringify(got)}, not ${parent}`);
-    return;
+    if (got === null) {
+      // The parent row is scrolled out of the viewport: bring it in, then the child again.
+      await (await h.treeRow(page, pane, parent)).scrollIntoViewIfNeeded().catch(() => {});
+      await row.scrollIntoViewIfNeeded().catch(() => {});
+    }
+    await sleep(300);
   }
 }
