@@ -3,6 +3,7 @@
  * plus text/Markdown rendering shared by the extension (Output channel, Markdown document) and
  * the CLI (`container-lineage transactions`).
  */
+import { escapeMarkdown } from './markdown';
 import { distribution, throughput, type Distribution } from './stats';
 
 /** Phase names, in display order. Durations are in milliseconds. */
@@ -160,11 +161,6 @@ export function formatBatchText(report: BatchReport): string {
   if (report.notRemoved > 0) lines.push('', `WARNING: ${report.notRemoved} container(s) not confirmed removed; the next sweep will remove them.`);
   if (report.sampleErrors.length) lines.push('', 'errors:', ...report.sampleErrors.map((e) => `  - ${e}`));
   return lines.join('\n') + '\n';
-}
-
-/** Escape text for a Markdown table cell / inline text (engine strings are untrusted). */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 /** Markdown report (opened as a document in the editor). */
