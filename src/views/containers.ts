@@ -9,6 +9,7 @@ import { bestTag, groupContainersByState, shortId, type ContainerRecord, type Im
 import type { LineageSource } from '../engine/lineageSource';
 import { containerContext } from './images';
 import { classifyContainer } from '../core/labels';
+import type { RelativeTimes, TimeRenderer } from './relativeTime';
 
 export interface StateGroupElement {
   readonly kind: 'state';
@@ -65,7 +66,7 @@ export function containerImageLabel(c: ContainerRecord, imagesById: ReadonlyMap<
 }
 
 /** Tooltip for a container (plain text, engine strings never rendered as markdown). */
-export function containerTooltip(c: ContainerRecord, imageLabel?: string): vscode.MarkdownString {
+export function containerTooltip(c: ContainerRecord, imageLabel?: string, status = c.status): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   const line = (label: string, value: string) => {
     md.appendMarkdown(`**${label}:** `);
@@ -74,7 +75,7 @@ export function containerTooltip(c: ContainerRecord, imageLabel?: string): vscod
   };
   line('Name', c.names.join(', ') || '(none)');
   line('ID', c.id);
-  line('State', `${c.state || 'unknown'} (${c.status})`);
+  line('State', `${c.state || 'unknown'} (${status})`);
   if (imageLabel) line('Image', imageLabel);
   line('Image ID', c.imageId);
   if (c.image && c.image !== c.imageId) line('Created from', c.image);
@@ -83,15 +84,23 @@ export function containerTooltip(c: ContainerRecord, imageLabel?: string): vscod
 }
 
 /** Containers tree data provider over a {@link LineageSource}. */
-export class ContainersProvider implements vscode.TreeDataProvider<ContainersElement>, vscode.Disposable {
+export class ContainersProvider implements vscode.TreeDataProvider<ContainersElement>, vscode.Disposable, TimeRenderer {
   private readonly changed = new vscode.EventEmitter<ContainersElement | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private cache: { version: number; groups: StateGroupElement[]; imagesById: Map<string, ImageRecord>; rows: Map<string, ContainerRowElement> } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly source: LineageSource) {
+  constructor(
+    private readonly source: LineageSource,
+    private readonly times?: RelativeTimes,
+  ) {
     const sub = source.onDidChange(() => this.changed.fire());
     this.subscriptions.push(new vscode.Disposable(() => sub.dispose()), this.changed);
+  }
+
+  /** Re-render the rows (statuses like "Up 5 minutes") from the cached model: no engine request. */
+  refreshTimes(): void {
+    this.changed.fire();
   }
 
   private model() {
@@ -130,10 +139,11 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
     item.id = `container:${c.id}`;
     // Throwaway (transaction/shell) and warm-pool containers are marked: they vanish by design.
     const mark = classifyContainer(c.labels);
-    item.description = `${mark ? `${mark} · ` : ''}${imageLabel} · ${c.status}`;
-    item.tooltip = containerTooltip(c, imageLabel);
+    const status = this.times?.containerStatus(c) ?? c.status;
+    item.description = `${mark ? `${mark} · ` : ''}${imageLabel} · ${status}`;
+    item.tooltip = containerTooltip(c, imageLabel, status);
     item.iconPath = containerIcon(c.state);
-    item.contextValue = containerContext(c.state);
+    item.contextValue = containerContext(c.state, c.labels);
     return item;
   }
 

@@ -11,14 +11,16 @@ import * as vscode from 'vscode';
 import {
   bestTag,
   buildLineage,
-  RULE_DESCRIPTIONS,
   shortId,
   type ContainerRecord,
   type LineageForest,
   type LineageNode,
 } from '../core/lineage';
-import { formatAge, formatBytes } from '../core/format';
-import { LineageSource } from '../engine/lineageSource';
+import { formatAge, formatBytes, plural } from '../core/format';
+import { ruleTooltip } from '../core/ruleWords';
+import type { LineageSource } from '../engine/lineageSource';
+import { RelativeTimes, type TimeRenderer } from './relativeTime';
+import { lineageSourceFor } from './sharedSource';
 import type { Services } from '../services';
 import { createEngineAwareTreeView, type EngineNotice } from './engineMessage';
 import { ContainersProvider, containerIcon, containerTooltip } from './containers';
@@ -49,14 +51,17 @@ export interface ContainerElement {
 export type ImagesElement = ImageElement | ContainerElement;
 
 /** Images tree data provider over a {@link LineageSource}. */
-export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, vscode.Disposable {
+export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, vscode.Disposable, TimeRenderer {
   private readonly changed = new vscode.EventEmitter<ImagesElement | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private forestCache: { version: number; hide: boolean; forest: LineageForest } | undefined;
   private elements = new Map<string, ImageElement>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly source: LineageSource) {
+  constructor(
+    private readonly source: LineageSource,
+    private readonly times?: RelativeTimes,
+  ) {
     const sub = source.onDidChange(() => this.changed.fire());
     this.subscriptions.push(
       new vscode.Disposable(() => sub.dispose()),
@@ -95,7 +100,12 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
   }
 
   getTreeItem(element: ImagesElement): vscode.TreeItem {
-    return element.kind === 'image' ? imageItem(element.node) : containerUnderImageItem(element);
+    return element.kind === 'image' ? imageItem(element.node) : containerUnderImageItem(element, this.times);
+  }
+
+  /** Re-render the items (ages, container statuses) from the cached model: no engine request. */
+  refreshTimes(): void {
+    this.changed.fire();
   }
 
   getChildren(element?: ImagesElement): ImagesElement[] {
@@ -166,31 +176,35 @@ export function imageTooltip(node: LineageNode, now = Date.now()): vscode.Markdo
   if (image.repoDigests.length) line('Digests', image.repoDigests.join(', '));
   line('Created', Number.isFinite(image.created) ? `${new Date(image.created).toISOString()} (${formatAge(image.created, now)})` : 'unknown');
   line('Size', `${formatBytes(image.size)} total, ${formatBytes(node.uniqueSize)} unique`);
-  line('Layers', String(image.layers.length));
+  line('Layers', plural(image.layers.length, 'filesystem layer'));
   const parent = node.parent ? `${bestTag(node.parent.image)} (${shortId(node.parent.image.id)})` : 'none';
   line('Parent', parent);
-  line('Parent rule', `${node.rule}: ${RULE_DESCRIPTIONS[node.rule]}${node.ruleDetail ? ` (${node.ruleDetail})` : ''}`);
+  line('Parent found', ruleTooltip(node));
   if (node.containers.length) line('Containers', node.containers.map((c) => `${c.names[0] ?? shortId(c.id)} (${c.state})`).join(', '));
   return md;
 }
 
-function containerUnderImageItem(element: ContainerElement): vscode.TreeItem {
+function containerUnderImageItem(element: ContainerElement, times?: RelativeTimes): vscode.TreeItem {
   const c = element.container;
   const item = new vscode.TreeItem(c.names[0] ?? shortId(c.id), vscode.TreeItemCollapsibleState.None);
   item.id = `image:${c.imageId}/container:${c.id}`;
   const mark = classifyContainer(c.labels); // throwaway / pooled containers are marked
-  item.description = `${mark ? `${mark} · ` : ''}${c.state} · ${c.status}`;
-  item.tooltip = containerTooltip(c);
+  const status = times?.containerStatus(c) ?? c.status;
+  item.description = `${mark ? `${mark} · ` : ''}${c.state} · ${status}`;
+  item.tooltip = containerTooltip(c, undefined, status);
   item.iconPath = containerIcon(c.state);
-  item.contextValue = containerContext(c.state);
+  item.contextValue = containerContext(c.state, c.labels);
   return item;
 }
 
-/** Context value for container items: `container.running`, `container.paused`, `container.stopped`. */
-export function containerContext(state: string): string {
-  if (state === 'running' || state === 'restarting') return 'container.running';
-  if (state === 'paused') return 'container.paused';
-  return 'container.stopped';
+/**
+ * Context value for container items: `container.running`, `container.paused`,
+ * `container.stopped`, with `.pooled` appended for warm-pool containers (not offered for commit:
+ * each serves one transaction and is destroyed).
+ */
+export function containerContext(state: string, labels?: Readonly<Record<string, string>> | null): string {
+  const base = state === 'running' || state === 'restarting' ? 'container.running' : state === 'paused' ? 'container.paused' : 'container.stopped';
+  return classifyContainer(labels) === 'pooled' ? `${base}.pooled` : base;
 }
 
 /** What the lineage commands receive. */
@@ -209,14 +223,16 @@ export interface LineageUi {
  * is fetched while both views are hidden), the showDangling context key, and the commands.
  */
 export function registerLineage(services: Services): LineageUi {
-  const { context, engine, log } = services;
-  const source = new LineageSource(engine, { log: (level, message) => log[level](message) });
-  context.subscriptions.push(source);
-  const images = new ImagesProvider(source);
-  const containers = new ContainersProvider(source);
-  context.subscriptions.push(images, containers);
+  const { context, engine } = services;
+  const source = lineageSourceFor(services);
+  const times = new RelativeTimes(source);
+  const images = new ImagesProvider(source, times);
+  const containers = new ContainersProvider(source, times);
+  context.subscriptions.push(times, images, containers);
   const imagesView = createEngineAwareTreeView(IMAGES_VIEW, images, engine, context.subscriptions, { showCollapseAll: true });
   const containersView = createEngineAwareTreeView(CONTAINERS_VIEW, containers, engine, context.subscriptions, { showCollapseAll: true });
+  times.add(images, imagesView as vscode.TreeView<unknown>);
+  times.add(containers, containersView as vscode.TreeView<unknown>);
 
   // Each visible view holds the source active; hidden views fetch nothing.
   for (const view of [imagesView, containersView] as vscode.TreeView<unknown>[]) {
