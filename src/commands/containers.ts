@@ -75,7 +75,7 @@ export function registerContainerCommands(ui: LineageUi): void {
     }),
     vscode.commands.registerCommand('containerLineage.container.inspect', async (arg?: unknown) => {
       const c = await pickContainer(ui, arg, 'Container to inspect');
-      if (c) return openInspectDocument('container', c.id);
+      if (c) return openInspectDocument('container', c.id, c.names[0] ?? shortId(c.id));
     }),
     vscode.commands.registerCommand('containerLineage.container.copyId', async (arg?: unknown) => {
       const c = await pickContainer(ui, arg, 'Container whose ID to copy');
