@@ -12,6 +12,8 @@ const USAGE = `usage: container-lineage <command> [options]   (each command take
                                            a batch of transactions, with per-phase percentiles
   overhead IMAGE --workload cpu|memory|io|net|custom [-n N] [--json] [-- CMD...]
                                            container vs host timings and lifecycle costs
+  logs [-f] [--tail N] [-t] CONTAINER      a container's logs, followed with -f
+  exec [-i] [-t] CONTAINER [--] CMD...     a command in a running container (-it for a shell)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/run')).run(argv.slice(1));
     case 'transactions':
       return (await import('./cli/transactions')).run(argv.slice(1));
+    case 'logs':
+      return (await import('./cli/logs')).run(argv.slice(1));
+    case 'exec':
+      return (await import('./cli/exec')).run(argv.slice(1));
     default: {
       const help = cmd === '--help' || cmd === '-h' || cmd === 'help';
       if (cmd === undefined) process.stderr.write('container-lineage: a command is required\n');
