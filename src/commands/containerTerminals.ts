@@ -96,7 +96,7 @@ class ShellPty implements vscode.Pseudoterminal {
   open(dims: vscode.TerminalDimensions | undefined): void {
     void (async () => {
       try {
-        const session = await execInContainer(this.engine.docker(), this.id, { cmd: ATTACH_SHELL_COMMAND, tty: true, columns: dims?.columns, rows: dims?.rows });
+        const session = await execInContainer(this.engine.docker(), this.id, { cmd: ATTACH_SHELL_COMMAND, tty: true, columns: dims?.columns, rows: dims?.rows, endOnClose: true });
         this.session = session;
         this.log.info(`attached a shell (exec ${session.id.slice(0, 12)}) to container ${this.name}`);
         session.onData((_s, d) => this.write.fire(this.decoder.decode(d, { stream: true })));

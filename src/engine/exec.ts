@@ -3,9 +3,15 @@
  * "Attach Shell" (a terminal in VS Code) and `container-lineage exec`. With a TTY the output is
  * raw bytes and the terminal size is forwarded; without one stdout and stderr are demultiplexed.
  * The container itself is never stopped or removed: only the exec'd process ends.
+ *
+ * The engine does not end an exec'd process when its connection closes (moby issue 9098): a
+ * shell left behind keeps running in the container. With `endOnClose` the process gets a
+ * random marker in its environment, and {@link ExecSession.close} hangs up every process of the
+ * container that carries it (the shell and what it started), through a second exec.
  * No `vscode` import.
  */
 import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { FrameDemuxer, type StreamName } from './demux';
 import { engineMessage, statusOf } from './transaction';
@@ -29,6 +35,20 @@ export interface ExecOptions {
   env?: string[];
   user?: string;
   workingDir?: string;
+  /** Hang up the process (and its children) when the session is closed. Default false (like docker exec). */
+  endOnClose?: boolean;
+}
+
+/** Environment variable marking the processes of one session (see {@link ExecOptions.endOnClose}). */
+export const SESSION_MARKER_ENV = 'CONTAINER_LINEAGE_SESSION';
+
+/**
+ * Shell script that sends `signal` to every process whose environment has `NAME=token`
+ * (reads /proc/<pid>/environ; needs `sh`, `tr` and `grep` in the image, as busybox and every
+ * distribution have).
+ */
+function hangUpScript(token: string, signal: 'HUP' | 'KILL'): string {
+  return `for p in /proc/[0-9]*; do if tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qx '${SESSION_MARKER_ENV}=${token}'; then kill -${signal} "\${p#/proc/}" 2>/dev/null; fi; done; true`;
 }
 
 /** A running exec. */
@@ -45,7 +65,10 @@ export interface ExecSession {
   onData(listener: (stream: StreamName, data: Buffer) => void): void;
   /** Called once when the process ended: its exit code, or null when the engine did not say. */
   onExit(listener: (exitCode: number | null) => void): void;
-  /** Detach (closes the connection: a TTY shell gets SIGHUP and ends). Resolves with the exit code if known. */
+  /**
+   * End the session: with `endOnClose` the process and its children are hung up first, then the
+   * connection is closed. Resolves with the exit code if known. Never throws.
+   */
   close(): Promise<number | null>;
 }
 
@@ -59,6 +82,8 @@ export async function execInContainer(docker: Docker, containerId: string, optio
   const stdin = options.stdin ?? tty;
   const env = [...(options.env ?? [])];
   if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm-256color');
+  const token = options.endOnClose ? randomBytes(8).toString('hex') : undefined;
+  if (token) env.push(`${SESSION_MARKER_ENV}=${token}`);
   const container = docker.getContainer(containerId);
   let exec: Docker.Exec;
   try {
@@ -81,9 +106,28 @@ export async function execInContainer(docker: Docker, containerId: string, optio
   const stream = (await exec.start({ hijack: true, stdin, Tty: tty })) as unknown as NodeJS.ReadWriteStream & { destroy(): void; end(): void };
   const events = new EventEmitter();
   const demux = tty ? undefined : new FrameDemuxer((s, b) => events.emit('data', s, b));
+  /** Hang up what the session left running (endOnClose), then make sure with a KILL. */
+  const hangUp = async () => {
+    if (!token) return;
+    for (const signal of ['HUP', 'KILL'] as const) {
+      const running = await exec.inspect().then((i) => i.Running, () => false);
+      if (!running) return;
+      try {
+        const killer = await container.exec({ Cmd: ['sh', '-c', hangUpScript(token, signal)], AttachStdout: true, AttachStderr: true });
+        const out = (await killer.start({})) as unknown as NodeJS.ReadableStream;
+        out.resume();
+        await new Promise((r) => (out.on('end', r), out.on('close', r), out.on('error', r)));
+      } catch {
+        return; // the container stopped meanwhile: nothing is left to hang up
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
   let ended: Promise<number | null> | undefined;
+  let closing = false;
   const end = (): Promise<number | null> => {
     ended ??= (async () => {
+      if (closing) await hangUp();
       stream.destroy();
       let code: number | null = null;
       // The engine sets ExitCode once the process is gone; it may lag the stream's end a little.
@@ -124,6 +168,9 @@ export async function execInContainer(docker: Docker, containerId: string, optio
     },
     onData: (listener) => void events.on('data', listener),
     onExit: (listener) => void events.once('exit', listener),
-    close: () => end(),
+    close: () => {
+      closing = true;
+      return end();
+    },
   };
 }
