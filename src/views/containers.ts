@@ -85,7 +85,9 @@ export function containerTooltip(c: ContainerRecord, imageLabel?: string, status
 
 /** Containers tree data provider over a {@link LineageSource}. */
 export class ContainersProvider implements vscode.TreeDataProvider<ContainersElement>, vscode.Disposable, TimeRenderer {
-  private readonly changed = new vscode.EventEmitter<ContainersElement | undefined | void>();
+  private readonly changed = new vscode.EventEmitter<ContainersElement | ContainersElement[] | undefined | void>();
+  /** The description each row was last rendered with (to re-render only what changed). */
+  private shown = new Map<ContainerRowElement, string>();
   readonly onDidChangeTreeData = this.changed.event;
   private cache: { version: number; groups: StateGroupElement[]; imagesById: Map<string, ImageRecord>; rows: Map<string, ContainerRowElement> } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -98,9 +100,21 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
     this.subscriptions.push(new vscode.Disposable(() => sub.dispose()), this.changed);
   }
 
-  /** Re-render the rows (statuses like "Up 5 minutes") from the cached model: no engine request. */
+  /**
+   * Re-render, from the cached model (no engine request), only the rows whose status ("Up 5
+   * minutes") reads differently now; the other items keep their handles.
+   */
   refreshTimes(): void {
-    this.changed.fire();
+    const m = this.model();
+    if (!m) return;
+    const now = Date.now();
+    const stale = [...this.shown].filter(([row, text]) => this.rowDescription(row.container, m.imagesById, now) !== text).map(([row]) => row);
+    if (stale.length) this.changed.fire(stale);
+  }
+
+  private rowDescription(c: ContainerRecord, imagesById: ReadonlyMap<string, ImageRecord>, now = Date.now()): string {
+    const mark = classifyContainer(c.labels);
+    return `${mark ? `${mark} · ` : ''}${containerImageLabel(c, imagesById)} · ${this.times?.containerStatus(c, now) ?? c.status}`;
   }
 
   private model() {
@@ -116,6 +130,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
         for (const c of containers) rows.set(c.id, { kind: 'container', container: c, group });
       }
       this.cache = { version: snap.version, groups, imagesById: new Map(snap.images.map((i) => [i.id, i])), rows };
+      this.shown = new Map();
     }
     return this.cache;
   }
@@ -138,9 +153,9 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
     const item = new vscode.TreeItem(c.names[0] ?? shortId(c.id), vscode.TreeItemCollapsibleState.None);
     item.id = `container:${c.id}`;
     // Throwaway (transaction/shell) and warm-pool containers are marked: they vanish by design.
-    const mark = classifyContainer(c.labels);
     const status = this.times?.containerStatus(c) ?? c.status;
-    item.description = `${mark ? `${mark} · ` : ''}${imageLabel} · ${status}`;
+    item.description = this.rowDescription(c, this.model()?.imagesById ?? new Map());
+    this.shown.set(element, item.description);
     item.tooltip = containerTooltip(c, imageLabel, status);
     item.iconPath = containerIcon(c.state);
     item.contextValue = containerContext(c.state, c.labels);

@@ -21,6 +21,7 @@ import { ruleTooltip } from '../core/ruleWords';
 import type { LineageSource } from '../engine/lineageSource';
 import { RelativeTimes, type TimeRenderer } from './relativeTime';
 import { lineageSourceFor } from './sharedSource';
+import { containerSignature, imageSignature } from './treeDiff';
 import type { Services } from '../services';
 import { createEngineAwareTreeView, type EngineNotice } from './engineMessage';
 import { ContainersProvider, containerIcon, containerTooltip } from './containers';
@@ -37,13 +38,14 @@ export const SHOW_DANGLING_KEY = 'containerLineage.images.showDangling';
 /** An image in the Images view. */
 export interface ImageElement {
   readonly kind: 'image';
-  readonly node: LineageNode;
+  /** The image's node in the current model (the element object stays the same across refreshes). */
+  node: LineageNode;
 }
 
 /** A container: under its image in the Images view, or in a state group in the Containers view. */
 export interface ContainerElement {
   readonly kind: 'container';
-  readonly container: ContainerRecord;
+  container: ContainerRecord;
   /** The image node it hangs under (Images view only). */
   readonly under?: ImageElement;
 }
@@ -52,24 +54,77 @@ export type ImagesElement = ImageElement | ContainerElement;
 
 /** Images tree data provider over a {@link LineageSource}. */
 export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, vscode.Disposable, TimeRenderer {
-  private readonly changed = new vscode.EventEmitter<ImagesElement | undefined | void>();
+  private readonly changed = new vscode.EventEmitter<ImagesElement | ImagesElement[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private forestCache: { version: number; hide: boolean; forest: LineageForest } | undefined;
-  private elements = new Map<string, ImageElement>();
+  /** One element object per image ID for as long as the image is shown (VS Code maps handles by object). */
+  private readonly elements = new Map<string, ImageElement>();
+  private readonly containerElements = new Map<string, ContainerElement>();
+  /** What each item showed when VS Code was last told about it (see treeDiff.ts). */
+  private signatures = new Map<string, string>();
+  private rootIds: string | undefined;
+  /** The description each element was last rendered with (to re-render only what changed). */
+  private readonly shown = new Map<ImagesElement, string>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly source: LineageSource,
     private readonly times?: RelativeTimes,
   ) {
-    const sub = source.onDidChange(() => this.changed.fire());
+    const sub = source.onDidChange(() => this.onModelChange());
     this.subscriptions.push(
       new vscode.Disposable(() => sub.dispose()),
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.changed.fire();
+        if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.onModelChange(true);
       }),
     );
+  }
+
+  /**
+   * A new snapshot (or setting): tell VS Code only about the items that read differently, so the
+   * others keep their handles; the whole tree only when the roots changed.
+   */
+  private onModelChange(all = false): void {
+    const forest = this.forest();
+    const roots = forest?.roots.map((n) => n.image.id).join(' ');
+    const withContainers = showContainers();
+    const signatures = new Map<string, string>();
+    const stale: ImagesElement[] = [];
+    for (const node of forest?.byId.values() ?? []) {
+      const id = node.image.id;
+      const sig = imageSignature(node, withContainers);
+      signatures.set(id, sig);
+      const element = this.elements.get(id);
+      if (!element) continue;
+      element.node = node;
+      if (this.signatures.get(id) !== sig) stale.push(element);
+      for (const c of node.containers) {
+        const ce = this.containerElements.get(`${id}/${c.id}`);
+        if (!ce) continue;
+        const changed = containerSignature(ce.container) !== containerSignature(c);
+        ce.container = c;
+        if (changed) stale.push(ce);
+      }
+    }
+    for (const id of [...this.elements.keys()]) if (!signatures.has(id)) this.forget(id);
+    const shownContainers = new Set([...(forest?.byId.values() ?? [])].flatMap((n) => n.containers.map((c) => `${n.image.id}/${c.id}`)));
+    for (const [key, ce] of this.containerElements) {
+      if (shownContainers.has(key)) continue;
+      this.shown.delete(ce);
+      this.containerElements.delete(key);
+    }
+    const full = all || roots === undefined || roots !== this.rootIds;
+    this.signatures = signatures;
+    this.rootIds = roots;
+    if (full) this.changed.fire();
+    else if (stale.length) this.changed.fire(stale);
+  }
+
+  private forget(imageId: string): void {
+    const e = this.elements.get(imageId);
+    if (e) this.shown.delete(e);
+    this.elements.delete(imageId);
   }
 
   /** The forest as currently shown (dangling hidden or not), or undefined before the first load. */
@@ -79,7 +134,6 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const hide = !showDangling();
     if (this.forestCache?.version !== snap.version || this.forestCache.hide !== hide) {
       this.forestCache = { version: snap.version, hide, forest: buildLineage(snap.images, snap.containers, { hideDangling: hide }) };
-      this.elements = new Map();
     }
     return this.forestCache.forest;
   }
@@ -90,22 +144,45 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     return snap ? buildLineage(snap.images, snap.containers) : undefined;
   }
 
-  /** The element for an image ID in the current forest (same object across calls until the next change). */
+  /** The element for an image ID in the current forest (the same object for as long as the image is shown). */
   elementFor(imageId: string): ImageElement | undefined {
     const node = this.forest()?.byId.get(imageId);
     if (!node) return undefined;
     let e = this.elements.get(imageId);
-    if (!e || e.node !== node) this.elements.set(imageId, (e = { kind: 'image', node }));
+    if (!e) this.elements.set(imageId, (e = { kind: 'image', node }));
+    e.node = node;
     return e;
   }
 
   getTreeItem(element: ImagesElement): vscode.TreeItem {
-    return element.kind === 'image' ? imageItem(element.node) : containerUnderImageItem(element, this.times);
+    const item = element.kind === 'image' ? imageItem(element.node) : containerUnderImageItem(element, this.times);
+    this.shown.set(element, String(item.description ?? ''));
+    return item;
   }
 
-  /** Re-render the items (ages, container statuses) from the cached model: no engine request. */
+  /**
+   * Re-render, from the cached model (no engine request), only the items whose relative time
+   * (image age, container status) reads differently now. A whole-tree refresh would drop every
+   * item handle until VS Code fetched them again, and a context-menu command run in that
+   * moment would lose its item.
+   */
   refreshTimes(): void {
-    this.changed.fire();
+    const now = Date.now();
+    const stale: ImagesElement[] = [];
+    for (const [element, description] of this.shown) {
+      const current = element.kind === 'image' ? imageDescription(element.node, now) : containerUnderImageDescription(element.container, this.times, now);
+      if (current !== description) stale.push(element);
+    }
+    if (stale.length) this.changed.fire(stale);
+  }
+
+  /** The element of a container under its image (the same object for as long as it is shown there). */
+  private containerElement(c: ContainerRecord, under: ImageElement): ContainerElement {
+    const key = `${under.node.image.id}/${c.id}`;
+    let e = this.containerElements.get(key);
+    if (!e) this.containerElements.set(key, (e = { kind: 'container', container: c, under }));
+    e.container = c;
+    return e;
   }
 
   getChildren(element?: ImagesElement): ImagesElement[] {
@@ -118,7 +195,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const children: ImagesElement[] = node.children.map((c) => this.elementFor(c.image.id)!);
     if (showContainers()) {
       const under = this.elementFor(node.image.id)!;
-      for (const c of node.containers) children.push({ kind: 'container', container: c, under });
+      for (const c of node.containers) children.push(this.containerElement(c, under));
     }
     return children;
   }
@@ -154,12 +231,17 @@ export function imageItem(node: LineageNode, now = Date.now()): vscode.TreeItem 
   const state = !hasChildren ? vscode.TreeItemCollapsibleState.None : node.depth < 3 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
   const item = new vscode.TreeItem(bestTag(image), state);
   item.id = `image:${image.id}`;
-  const flags = [node.dangling ? 'dangling' : undefined, node.rule === 'base-not-present' ? 'base not present' : undefined].filter(Boolean);
-  item.description = `${formatBytes(node.uniqueSize)} · ${formatAge(image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
+  item.description = imageDescription(node, now);
   item.tooltip = imageTooltip(node, now);
   item.iconPath = new vscode.ThemeIcon(node.dangling ? 'circle-large-outline' : node.rule === 'base-not-present' ? 'warning' : 'package');
   item.contextValue = node.dangling ? 'image.dangling' : 'image';
   return item;
+}
+
+/** An image item's description: unique size, age, and flags (dangling, base not present). */
+export function imageDescription(node: LineageNode, now = Date.now()): string {
+  const flags = [node.dangling ? 'dangling' : undefined, node.rule === 'base-not-present' ? 'base not present' : undefined].filter(Boolean);
+  return `${formatBytes(node.uniqueSize)} · ${formatAge(node.image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
 }
 
 /** Tooltip: all tags, ID, digests, created, sizes, layer count, parent rule. Plain text only. */
@@ -188,13 +270,18 @@ function containerUnderImageItem(element: ContainerElement, times?: RelativeTime
   const c = element.container;
   const item = new vscode.TreeItem(c.names[0] ?? shortId(c.id), vscode.TreeItemCollapsibleState.None);
   item.id = `image:${c.imageId}/container:${c.id}`;
-  const mark = classifyContainer(c.labels); // throwaway / pooled containers are marked
   const status = times?.containerStatus(c) ?? c.status;
-  item.description = `${mark ? `${mark} · ` : ''}${c.state} · ${status}`;
+  item.description = containerUnderImageDescription(c, times);
   item.tooltip = containerTooltip(c, undefined, status);
   item.iconPath = containerIcon(c.state);
   item.contextValue = containerContext(c.state, c.labels);
   return item;
+}
+
+/** A container's description under its image: its mark (throwaway, pooled), state and status now. */
+function containerUnderImageDescription(c: ContainerRecord, times: RelativeTimes | undefined, now = Date.now()): string {
+  const mark = classifyContainer(c.labels);
+  return `${mark ? `${mark} · ` : ''}${c.state} · ${times?.containerStatus(c, now) ?? c.status}`;
 }
 
 /**
