@@ -61,9 +61,9 @@ async function removeImageCommand(ui: LineageUi, arg: unknown): Promise<RemovalO
       {
         modal: true,
         detail:
-          `The image ${shortId(id)} stays, with its other ${plural(decision.remaining.length, 'tag')}: ${decision.remaining.join(', ')}. ` +
-          `${countList([[kids, 'child image'], [node.containers.length, 'container']], 'Nothing')} built on it or using it ${kids + node.containers.length === 1 ? 'stays' : 'stay'} too.\n\n` +
-          'To delete the image itself with everything built on it, use Remove Image and Descendants….',
+          `The image ${shortId(id)} stays, with its other ${decision.remaining.length === 1 ? 'tag' : 'tags'} ${decision.remaining.join(', ')}.` +
+          (kids + node.containers.length ? ` Its ${countList([[kids, 'child image'], [node.containers.length, 'container']])} ${kids + node.containers.length === 1 ? 'stays' : 'stay'} too.` : '') +
+          '\n\nTo delete the image itself, with everything built on it, use "Remove Image and Descendants…" instead.',
       },
       'Untag',
     );

@@ -3,7 +3,7 @@
  * plus text/Markdown rendering shared by the extension (Output channel, Markdown document) and
  * the CLI (`container-lineage transactions`).
  */
-import { escapeMarkdown } from './markdown';
+import { codeSpan, escapeMarkdown } from './markdown';
 import { distribution, throughput, type Distribution } from './stats';
 
 /** Phase names, in display order. Durations are in milliseconds. */
@@ -168,7 +168,7 @@ export function formatBatchMarkdown(report: BatchReport): string {
   const lines = [
     `# Transactions on ${escapeMarkdown(report.image)}`,
     '',
-    `Command: ${escapeMarkdown(formatCommand(report.command))}`,
+    `Command: ${codeSpan(formatCommand(report.command))}`,
     '',
     `| | |`,
     `|---|---|`,
