@@ -32,6 +32,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as h from '../test/vscode/harness.mjs';
+import * as ux from '../test/vscode/ux-ui.mjs';
 
 const ARTIFACTS = path.join(h.root, 'test-artifacts/vscode');
 const SAMPLES = path.join(h.root, 'samples');
@@ -136,6 +137,16 @@ async function defaultUi({ page, results, scenario, fixture }) {
   );
   await check(scenario, `UI (issue 6): the palette opens Container Overhead; the CPU workload on ${SAMPLE.base} shows charts and the table; no experiment container left (overhead.png)`, () =>
     screenshotOnFailure(page, 'overhead', () => overheadUi(page)),
+  );
+  const uxContext = { docker, artifacts: ARTIFACTS, images: fixture.images };
+  await check(scenario, 'UI (issue 15): Remove Image… on one of two tags untags on Enter, image and child stay (untag-dialog.png); the blocked, subtree (remove-descendants.png) and remove dialogs focus the safe button', () =>
+    screenshotOnFailure(page, 'untag-dialog', () => ux.removalDialogsUi(page, uxContext)),
+  );
+  await check(scenario, 'UI (issue 15): Run Transactions is a titled multi-step input with Back, pool size = concurrency (multistep.png); its report is rendered read-only, named by image (report.png); answers remembered', () =>
+    screenshotOnFailure(page, 'multistep', () => ux.multiStepUi(page, uxContext)),
+  );
+  await check(scenario, 'UI (issue 15): the FROM lens counts a child image built from the command line within seconds, and its removal', () =>
+    screenshotOnFailure(page, 'lens-follows', () => ux.lensFollowsUi(page, uxContext)),
   );
 }
 
