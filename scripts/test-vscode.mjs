@@ -378,14 +378,15 @@ async function overheadUi(page) {
     await f.locator('#run:enabled').waitFor({ timeout: 30_000 });
     await f.locator('#image').fill(SAMPLE.base);
     await f.locator('#workload').selectOption('cpu');
-    await f.locator('#n').fill('3');
+    // 5 per series: the fewest that give a verdict with an interval (MIN_SAMPLES_FOR_VERDICT).
+    await f.locator('#n').fill('5');
     await f.locator('#run').click();
     // Finished: the results name this run's image and the Run button is enabled again.
     await f.locator('#report-title').filter({ hasText: `CPU-bound loop on ${SAMPLE.base}` }).waitFor({ timeout: 150_000 });
     await f.locator('#run:enabled').waitFor({ timeout: 30_000 });
     const table = await f.locator('#series-table').innerText();
     for (const series of ['host', 'container']) {
-      if (!new RegExp(`^${series}\\t3\\t`, 'm').test(table)) throw new Error(`the series table has no ${series} row with n = 3: ${JSON.stringify(table)}`);
+      if (!new RegExp(`^${series}\\t5\\t`, 'm').test(table)) throw new Error(`the series table has no ${series} row with n = 5: ${JSON.stringify(table)}`);
     }
     if (!/^container\t.*\t\d+\.\d+ \(\d/m.test(table)) throw new Error(`the series table shows no container/host ratio with its interval: ${JSON.stringify(table)}`);
     const lifecycle = await f.locator('#lifecycle-table').innerText();
