@@ -3,6 +3,7 @@
  * plus text/Markdown rendering shared by the extension (Output channel, Markdown document) and
  * the CLI (`container-lineage transactions`).
  */
+import { plural } from './format';
 import { codeSpan, escapeMarkdown } from './markdown';
 import { distribution, throughput, type Distribution } from './stats';
 
@@ -156,9 +157,9 @@ export function formatBatchText(report: BatchReport): string {
   }
   if (report.refill) {
     const r = report.refill;
-    lines.push('', `pool background work (not in the transactions' latency): ${r.created} containers prepared, create+start p50 ${ms(r.prepare.p50)} ms, removal p50 ${ms(r.remove.p50)} ms`);
+    lines.push('', `pool background work (not in the transactions' latency): ${plural(r.created, 'container')} prepared, create+start p50 ${ms(r.prepare.p50)} ms, removal p50 ${ms(r.remove.p50)} ms`);
   }
-  if (report.notRemoved > 0) lines.push('', `WARNING: ${report.notRemoved} container(s) not confirmed removed; the next sweep will remove them.`);
+  if (report.notRemoved > 0) lines.push('', `WARNING: ${plural(report.notRemoved, 'container')} not confirmed removed; the next sweep will remove ${report.notRemoved === 1 ? 'it' : 'them'}.`);
   if (report.sampleErrors.length) lines.push('', 'errors:', ...report.sampleErrors.map((e) => `  - ${e}`));
   return lines.join('\n') + '\n';
 }
@@ -186,9 +187,9 @@ export function formatBatchMarkdown(report: BatchReport): string {
   ];
   if (report.refill) {
     const r = report.refill;
-    lines.push('', `Warm pool background work (not part of the transactions' latency): ${r.created} containers prepared; create+start p50 ${ms(r.prepare.p50)} ms, p95 ${ms(r.prepare.p95)} ms; removal p50 ${ms(r.remove.p50)} ms.`);
+    lines.push('', `Warm pool background work (not part of the transactions' latency): ${plural(r.created, 'container')} prepared; create+start p50 ${ms(r.prepare.p50)} ms, p95 ${ms(r.prepare.p95)} ms; removal p50 ${ms(r.remove.p50)} ms.`);
   }
-  if (report.notRemoved > 0) lines.push('', `**Warning:** ${report.notRemoved} container(s) not confirmed removed; the next sweep removes them.`);
+  if (report.notRemoved > 0) lines.push('', `**Warning:** ${plural(report.notRemoved, 'container')} not confirmed removed; the next sweep removes ${report.notRemoved === 1 ? 'it' : 'them'}.`);
   if (report.sampleErrors.length) lines.push('', '## Errors', '', ...report.sampleErrors.map((e) => `- ${escapeMarkdown(e)}`));
   return lines.join('\n') + '\n';
 }
