@@ -16,13 +16,17 @@
 //      build-lens.png + build-child.png (the code lens over FROM in samples/child/Dockerfile, a
 //      click on "Build child image", the new image selected under lineage-sample/base:1.0),
 //      overhead.png (the palette opens the Container Overhead panel, the CPU workload runs on
-//      lineage-sample/base:1.0, charts and table shown, no experiment container left);
+//      lineage-sample/base:1.0, charts and table shown, no experiment container left); in the
+//      podman scenario (code-server with DOCKER_HOST naming the private Podman of
+//      scripts/podman.sh) the status bar names Podman and podman-images.png shows the sample
+//      family under busybox:latest named as typed, a created container under its image and an
+//      image with three tags marked +2;
 //      saves screenshots to test-artifacts/vscode/;
 //   6. checks that nothing from our extensions logged an error in the extension host log;
 //   7. stops code-server (process group) and the browser.
 // Prints the mocha spec output and UI checks, then `N passed, N failed`; exits 1 on any failure.
 //
-// Environment: CL_VSCODE_SCENARIOS=default,bad-host,bad-context (subset to run),
+// Environment: CL_VSCODE_SCENARIOS=default,podman,bad-host,bad-context (subset to run),
 //   CL_VSCODE_KEEP=1 keeps the temporary profile folders, CONTAINER_LINEAGE_CACHE (see code-server.sh).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -46,6 +50,7 @@ const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1
 /** Scenarios: environment for code-server, which tagged suites run, and the UI checks. */
 const SCENARIOS = [
   { name: 'default', env: {}, grep: '@scenario:', invert: true, setup: defaultSetup, ui: defaultUi },
+  { name: 'podman', env: {}, grep: '@scenario:podman', setup: podmanSetup, ui: podmanUi },
   {
     name: 'bad-host',
     env: { DOCKER_HOST: 'tcp://127.0.0.1:1' },
@@ -113,13 +118,13 @@ async function viewsRender(page) {
 async function defaultUi({ page, results, scenario, fixture }) {
   await check(scenario, 'UI: the activity bar icon opens the Container Lineage side bar', () => openContainer(page));
   await check(scenario, 'UI: the Images and Containers views render', () => viewsRender(page));
-  await check(scenario, 'UI: the status bar item names the connected engine (name, version, API version)', async () => {
+  await check(scenario, 'UI: the status bar item names the connected engine ("Docker Engine <version>", API version)', async () => {
     const info = results.engine?.kind === 'connected' ? results.engine.info : undefined;
     if (!info) throw new Error(`the extension reported no connected engine: ${JSON.stringify(results.engine)}`);
     const item = page.locator('.part.statusbar .statusbar-item[id^="container-lineage.container-lineage."]').filter({ hasText: info.version });
     await item.first().waitFor({ state: 'visible', timeout: 30_000 });
     const text = await item.first().innerText();
-    for (const part of [info.name, info.version, info.apiVersion]) {
+    for (const part of [info.title ?? `${info.name} ${info.version}`, `(API ${info.apiVersion})`]) {
       if (!text.includes(part)) throw new Error(`status bar text ${JSON.stringify(text)} lacks ${JSON.stringify(part)}`);
     }
   });
@@ -234,13 +239,12 @@ async function assertParent(page, pane, row, parent) {
   }
 }
 
-/** Issue 3: expand busybox:latest → base → child → grandchild by clicking twisties; the container under the grandchild. */
-async function lineageUi(page, fixture) {
-  // The suites' messages (e.g. their deliberately failing build) would cover the screenshots.
-  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch((err) => console.log(`      (notifications not cleared: ${err.message})`));
-  await openContainer(page);
-  await viewsRender(page);
-  const images = pane(page, 'Images');
+/**
+ * Expands busybox:latest → base → child → grandchild in the Images pane by clicking twisties, each
+ * row under the one before, and returns the row of the created container `containerName` under
+ * the grandchild (checked to show its state).
+ */
+async function sampleChainWithInstance(page, images, containerName) {
   const chain = ['busybox:latest', SAMPLE.base, SAMPLE.child, SAMPLE.grandchild];
   for (const [i, label] of chain.entries()) {
     const row = await h.treeRow(page, images, label);
@@ -248,10 +252,21 @@ async function lineageUi(page, fixture) {
     await h.expandRow(row);
   }
   // The container appears under its image when the view has caught the engine's event (or on first load).
-  const instance = await h.treeRow(page, images, fixture.containerName, 30_000);
+  const instance = await h.treeRow(page, images, containerName, 30_000);
   await assertParent(page, images, instance, SAMPLE.grandchild);
   const text = await instance.innerText();
   if (!/created/i.test(text)) throw new Error(`the container row does not show its state "created": ${JSON.stringify(text)}`);
+  return instance;
+}
+
+/** Issue 3: expand busybox:latest → base → child → grandchild by clicking twisties; the container under the grandchild. */
+async function lineageUi(page, fixture) {
+  // The suites' messages (e.g. their deliberately failing build) would cover the screenshots.
+  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch((err) => console.log(`      (notifications not cleared: ${err.message})`));
+  await openContainer(page);
+  await viewsRender(page);
+  const images = pane(page, 'Images');
+  const instance = await sampleChainWithInstance(page, images, fixture.containerName);
   // The Containers view lists it too, naming its image.
   const inContainers = await h.treeRow(page, pane(page, 'Containers'), fixture.containerName, 15_000);
   if (!(await inContainers.innerText()).includes(SAMPLE.grandchild)) throw new Error(`the Containers view row does not name ${SAMPLE.grandchild}: ${JSON.stringify(await inContainers.innerText())}`);
@@ -427,6 +442,77 @@ async function overheadUi(page) {
   if (runIds.size === 0) console.log('      (no experiment container was seen while it ran; checked by label and image only)');
 }
 
+/**
+ * Before the podman scenario: the private Podman (scripts/podman.sh: installed, started, the
+ * Docker engine's base and sample images copied in), and on it a created, never started
+ * container of the grandchild and an image with three tags (imported from a one-file tar), both
+ * unique and labelled io.container-lineage.test=vscode-ui. Podman cannot start containers here.
+ * @returns {{ env: Record<string, string>, containerName: string, multi: string, cleanup: () => void }}
+ */
+function podmanSetup() {
+  const out = execFileSync('bash', [path.join(h.root, 'scripts/podman.sh'), '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const host = /^podman: ready at (unix:\/\/\S+?):/m.exec(out)?.[1];
+  if (!host) throw new Error(`scripts/podman.sh printed no ready line: ${out}`);
+  const pd = (...args) => docker('--host', host, ...args);
+  const hex = randomBytes(4).toString('hex');
+  const containerName = `cl-ui-podman-${hex}`;
+  const multi = `cl-ui-podman/multi-${hex}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-ui-podman-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'hello.txt'), `podman scenario ${hex}\n`);
+    execFileSync('tar', ['-C', dir, '-cf', path.join(dir, 'root.tar'), 'hello.txt']);
+    pd('import', '--change', `LABEL ${TEST_LABEL}`, path.join(dir, 'root.tar'), `${multi}:1`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  pd('tag', `${multi}:1`, `${multi}:2`);
+  pd('tag', `${multi}:1`, `${multi}:3`);
+  pd('create', '--name', containerName, '--label', TEST_LABEL, '--network', 'none', SAMPLE.grandchild, 'sleep', '600');
+  console.log(`  Podman at ${host}: created container ${containerName} (${SAMPLE.grandchild}), image ${multi}:1 with tags :2 and :3`);
+  return {
+    env: { DOCKER_HOST: host, CL_PODMAN_CONTAINER: containerName, CL_PODMAN_MULTI: multi },
+    containerName,
+    multi,
+    cleanup: () => {
+      for (const args of [['rm', '--force', containerName], ['rmi', `${multi}:1`, `${multi}:2`, `${multi}:3`]]) {
+        try {
+          pd(...args);
+        } catch (err) {
+          console.log(`  could not ${args[0]} on Podman: ${err.message}`);
+        }
+      }
+    },
+  };
+}
+
+/** The podman scenario through the UI: status bar, the family tree, the container, +2 (podman-images.png). */
+async function podmanUi({ page, results, scenario, fixture }) {
+  await check(scenario, 'UI: the activity bar icon opens the Container Lineage side bar', () => openContainer(page));
+  await check(scenario, 'UI: the Images and Containers views render', () => viewsRender(page));
+  await check(scenario, 'UI: the status bar names Podman with its version and API version', async () => {
+    const info = results.engine?.kind === 'connected' ? results.engine.info : undefined;
+    if (info?.kind !== 'podman') throw new Error(`the extension is not connected to Podman: ${JSON.stringify(results.engine)}`);
+    const item = page.locator('.part.statusbar .statusbar-item[id^="container-lineage.container-lineage."]').filter({ hasText: `Podman ${info.version}` });
+    await item.first().waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await item.first().innerText();
+    if (!text.includes(`(API ${info.apiVersion})`)) throw new Error(`status bar text ${JSON.stringify(text)} lacks the API version`);
+  });
+  await h.setSidebarWidth(page, 560).catch(() => {});
+  await check(scenario, `UI (issue 11): on Podman, ${SAMPLE.base} → ${SAMPLE.child} → ${SAMPLE.grandchild} under busybox:latest as typed, ${fixture.containerName} under its image, ${fixture.multi}:1 marked +2 (podman-images.png)`, () =>
+    screenshotOnFailure(page, 'podman-images', async () => {
+      const images = pane(page, 'Images');
+      const instance = await sampleChainWithInstance(page, images, fixture.containerName);
+      const multi = await h.treeRow(page, images, `${fixture.multi}:1`);
+      if (!/\+2 · /.test(await multi.innerText())) throw new Error(`the three-tag image does not say +2: ${JSON.stringify(await multi.innerText())}`);
+      const localhost = await images.locator('.monaco-list-row[aria-label^="localhost/"]').count();
+      if (localhost) throw new Error(`${localhost} row(s) show the localhost/ prefix`);
+      await (await h.treeRow(page, images, 'busybox:latest')).scrollIntoViewIfNeeded();
+      await instance.hover();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'podman-images.png') });
+    }),
+  );
+}
+
 async function welcomeUi({ page, scenario }, expected) {
   await check(scenario, 'UI: the activity bar icon opens the Container Lineage side bar', () => openContainer(page));
   await check(scenario, `UI: the Images view shows the welcome message listing ${expected}`, async () => {
@@ -464,13 +550,14 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
   const installed = h.installExtensions(cs, { userDataDir, extensionsDir, vsixes });
   for (const id of OUR_IDS) if (!installed.some((l) => l.startsWith(id + '@'))) throw new Error(`${id} did not install: ${installed.join(', ')}`);
 
-  const env = { ...scenario.env, CL_TEST_RESULTS: resultsFile, CL_TEST_GREP: scenario.grep, CL_TEST_INVERT: scenario.invert ? '1' : '0' };
   let server;
   let browser;
   let fixture;
   try {
     fixture = scenario.setup?.();
     if (fixture) running.add(fixture.cleanup); // Ctrl-C removes them too
+    // A setup may name the engine (the podman scenario's private socket) and its fixtures.
+    const env = { ...scenario.env, ...fixture?.env, CL_TEST_RESULTS: resultsFile, CL_TEST_GREP: scenario.grep, CL_TEST_INVERT: scenario.invert ? '1' : '0' };
     server = await h.startCodeServer(cs, { userDataDir, extensionsDir, folder: SAMPLES, env });
     running.add(server.stop);
     console.log(`  code-server ${cs.version} at ${server.url} (pid ${server.pid})`);
@@ -542,4 +629,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   });
 }
 
-export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi };
+export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi, podmanSetup, podmanUi };

@@ -5,15 +5,18 @@
 #   2. engine         bash scripts/engine.sh --debian (installs/starts Debian's dockerd if none
 #                     answers, imports busybox:latest and the debootstrap debian:bookworm)
 #   3. samples        bash scripts/build-samples.sh --debian (the lineage-sample/* image family)
-#   3b. vscode-deps   bash scripts/code-server.sh (Node 24, code-server, Debian's chromium)
+#   3b. podman        bash scripts/podman.sh (Debian's podman, a private `podman system service`
+#                     on its own socket and storage, the base and sample images copied from Docker)
+#   3c. vscode-deps   bash scripts/code-server.sh (Node 24, code-server, Debian's chromium)
 #   4. typecheck      npm run typecheck
 #   5. build          npm run build
 #   6. unit           mocha test/unit        (no engine, no VS Code)
-#   7. integration    mocha test/integration (the real engine)
-#   8. vscode         npm run test:vscode    (code-server's real extension host, chromium)
+#   7. integration    mocha test/integration (the real engine; the parameterised suites also Podman)
+#   8. vscode         npm run test:vscode    (code-server's real extension host, chromium; one
+#                     scenario connected to Podman)
 #   9. leftovers      no container with the throwaway/overhead label is left on the engine
 #
-# Every level runs even when an earlier one failed (except the setup levels 1-3, without which
+# Every level runs even when an earlier one failed (except the setup levels 1-3c, without which
 # nothing else can run), its output shown as it happens. The last line is `N passed, N failed`:
 # tests summed over the three test levels, plus one failure for each failed non-test level.
 # Exit status 0 only when everything passed.
@@ -161,6 +164,8 @@ main() {
   step deps deps || setup_failed deps
   step engine bash scripts/engine.sh --debian || setup_failed engine
   step samples bash scripts/build-samples.sh --debian || setup_failed samples
+  # Podman as the second engine of the parameterised suites and of one VS Code scenario.
+  step podman bash scripts/podman.sh || setup_failed podman
   # Node 24 + code-server + Debian's chromium: the browser test (integration) and the VS Code level need them.
   step vscode-deps bash scripts/code-server.sh || setup_failed vscode-deps
   FOREIGN=0

@@ -22,7 +22,7 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(state, null, 2) + '\n');
     } else if (state.kind === 'connected') {
       const { info } = state;
-      process.stdout.write(`${info.name} ${info.version} (API ${info.apiVersion}) at ${state.endpoint}, from ${state.source}${info.os ? `, ${info.os}` : ''}\n`);
+      process.stdout.write(`${info.title} (API ${info.apiVersion}) at ${state.endpoint}, from ${state.source}${info.os ? `, ${info.os}` : ''}\n`);
       for (const a of state.attempts.filter((x) => x.error)) process.stdout.write(`  tried first: ${describeCandidate(a)}: ${a.error}\n`);
     } else if (state.kind === 'disconnected') {
       process.stdout.write('No container engine answered. Tried:\n');

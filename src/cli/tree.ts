@@ -9,6 +9,7 @@ import { bestTag, buildLineage, shortId, type ContainerRecord, type LineageFores
 import { formatAge, formatBytes } from '../core/format';
 import { RULE_WORDS } from '../core/ruleWords';
 import { connectCli } from './connect';
+import { dialectOf } from '../core/dialect';
 import { ImageCatalog, listContainers } from '../engine/images';
 
 const USAGE = `usage: container-lineage tree [--json] [--all] [--no-containers]
@@ -21,7 +22,10 @@ const USAGE = `usage: container-lineage tree [--json] [--all] [--no-containers]
 /** JSON shape of one image node in `--json` output. */
 export interface TreeJsonNode {
   id: string;
+  /** Tags as the engine lists them (Podman: `localhost/…`, `docker.io/…`). */
   tags: string[];
+  /** The same tags as a user types them where unambiguous on that engine (core/reference). */
+  names: string[];
   digests: string[];
   dangling: boolean;
   /** Bytes, all layers. */
@@ -45,6 +49,7 @@ export function forestToJson(forest: LineageForest, withContainers = true): { im
   const toJson = (n: LineageNode): TreeJsonNode => ({
     id: n.image.id,
     tags: n.image.repoTags,
+    names: n.image.names ?? n.image.repoTags,
     digests: n.image.repoDigests,
     dangling: n.dangling,
     size: n.image.size,
@@ -64,7 +69,7 @@ export function forestToText(forest: LineageForest, withContainers = true, now =
   const lines: string[] = [];
   const visit = (n: LineageNode, prefix: string, last: boolean, root: boolean) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
-    const others = n.image.repoTags.filter((t) => t !== bestTag(n.image));
+    const others = (n.image.names ?? n.image.repoTags).filter((t) => t !== bestTag(n.image));
     const rule = n.rule === 'root' ? '' : `  [${RULE_WORDS[n.rule]}]`;
     lines.push(
       `${prefix}${branch}${bestTag(n.image)}${others.length ? ` (also ${others.join(', ')})` : ''}  ${shortId(n.image.id)}  ${formatBytes(n.uniqueSize)} / ${formatBytes(n.image.size)}  ${formatAge(n.image.created, now)}${n.dangling ? '  dangling' : ''}${rule}`,
@@ -101,9 +106,10 @@ export async function run(args: string[]): Promise<number> {
   if (!engine) return 1;
   try {
     const docker = engine.docker();
-    const [images, containers] = await Promise.all([new ImageCatalog().listImages(docker), listContainers(docker)]);
+    const dialect = dialectOf(engine.state.kind === 'connected' ? engine.state.info.kind : undefined);
+    const [images, containers] = await Promise.all([new ImageCatalog().listImages(docker, dialect), listContainers(docker)]);
     const withContainers = !args.includes('--no-containers');
-    const forest = buildLineage(images, containers, { hideDangling: !args.includes('--all') });
+    const forest = buildLineage(images, containers, { hideDangling: !args.includes('--all'), names: dialect.names });
     if (args.includes('--json')) process.stdout.write(JSON.stringify(forestToJson(forest, withContainers), null, 2) + '\n');
     else process.stdout.write(forestToText(forest, withContainers).join('\n') + '\n');
     return 0;

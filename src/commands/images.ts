@@ -9,7 +9,8 @@ import { bestTag, shortId, walk, type LineageForest, type LineageNode } from '..
 import { formatBytes, plural } from '../core/format';
 import { layersReport } from '../core/layersReport';
 import { RULE_WORDS } from '../core/ruleWords';
-import { validateImageName } from '../core/tagname';
+import { tagMoveWarning, validateImageName } from '../core/tagname';
+import { LocalImageIndex } from '../core/reference';
 import { engineErrorMessage, inspectImage, pruneDanglingImages, tagImage } from '../engine/images';
 import { inspectContainer } from '../engine/containers';
 import type { ImageElement, ImagesElement, LineageUi } from '../views/images';
@@ -25,13 +26,18 @@ export const INSPECT_SCHEME = 'container-lineage-inspect';
 async function tagImageCommand(ui: LineageUi, arg: unknown): Promise<void> {
   const node = await pickImage(ui, arg, 'Image to tag');
   if (!node) return;
+  // Names as the engine resolves them (Podman: `team/base:1` is also `localhost/team/base:1`).
+  const snap = ui.source.snapshot;
+  const names = snap ? new LocalImageIndex(snap.images, snap.dialect.names) : undefined;
   const value = await vscode.window.showInputBox({
     title: `Tag ${bestTag(node.image)} (${shortId(node.image.id)})`,
     prompt: 'New tag as repository[:tag], e.g. my-app:1.0 or registry.example.com/team/app:dev',
-    value: node.image.repoTags[0]?.replace(/:[^:/]*$/, ':') ?? '',
+    value: (node.image.names ?? node.image.repoTags)[0]?.replace(/:[^:/]*$/, ':') ?? '',
     validateInput: (text) => {
       const check = validateImageName(text);
-      return check.ok ? undefined : check.message;
+      if (!check.ok) return check.message;
+      const moves = names && tagMoveWarning(text, names, node.image.id, (i) => bestTag(i));
+      return moves ? { message: moves, severity: vscode.InputBoxValidationSeverity.Warning } : undefined;
     },
   });
   if (value === undefined) return;

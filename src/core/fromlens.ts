@@ -7,12 +7,14 @@
  */
 import { describeBase, rootStage, type DockerfileModel, type Stage } from './dockerfile';
 import { bestTag, type ImageRecord, type LineageForest } from './lineage';
-import { findLocalImage } from './reference';
+import { LocalImageIndex, type NameRules } from './reference';
 
 /** Local images with their lineage, or undefined when no engine is connected. */
 export interface LocalImageView {
   images: readonly ImageRecord[];
   forest: LineageForest;
+  /** How the engine resolves names written without a registry (default Docker's). */
+  names?: NameRules;
 }
 
 /** The status part of a stage's lenses. */
@@ -42,13 +44,12 @@ export interface FromLensPlan {
  * @param local the local images and their lineage; undefined when the engine is unavailable.
  */
 export function planFromLenses(model: DockerfileModel, local: LocalImageView | undefined): FromLensPlan[] {
-  const summaries = local?.images.map((i) => ({ Id: i.id, RepoTags: i.repoTags, RepoDigests: i.repoDigests }));
+  const index = local ? new LocalImageIndex(local.images, local.names) : undefined;
   const lookup = (s: Stage): ImageRecord | undefined => {
-    if (!local || !summaries) return undefined;
     const b = s.base;
-    const ref = b.kind === 'image' ? b.reference.canonical : b.kind === 'id' ? b.id : undefined;
-    const hit = ref ? findLocalImage(summaries, ref) : undefined;
-    return hit ? local.images.find((i) => i.id === hit.Id) : undefined;
+    // As written (a short name is looked up where the engine looks it up), or an image ID.
+    const ref = b.kind === 'image' ? b.reference.original : b.kind === 'id' ? b.id : undefined;
+    return ref && index ? index.find(ref) : undefined;
   };
   return model.stages.map((s) => {
     const b = s.base;

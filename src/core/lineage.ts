@@ -21,6 +21,9 @@
  * second trie over history entries, also linear.
  */
 
+import { CONTAINER_STATE_GROUPS, containerStateGroup, normalizeImageId } from './dialect';
+import { LocalImageIndex, type NameRules } from './reference';
+
 /** Which rule chose a node's parent (or why it has none). */
 export type ParentRule = 'parent-field' | 'base-label' | 'layer-prefix' | 'same-layers-history' | 'root' | 'base-not-present';
 
@@ -52,6 +55,12 @@ export interface ImageRecord {
   id: string;
   /** Real tags (`<none>:<none>` removed); empty for dangling images. */
   repoTags: string[];
+  /**
+   * How to show each of {@link repoTags}, same order: the name as a user types it where that is
+   * unambiguous on the engine (Podman's `localhost/team/base:1` → `team/base:1`; see
+   * `LocalImageIndex.displayName`). Absent: the tags as listed.
+   */
+  names?: string[];
   /** Repo digests, `repo@sha256:…`. */
   repoDigests: string[];
   /** Engine `Parent` (image ID) or empty string. */
@@ -172,7 +181,7 @@ export function imageFromInspect(inspect: EngineImageInspect, history?: EngineHi
     id: inspect.Id,
     repoTags: (inspect.RepoTags ?? []).filter((t) => t && t !== NONE_TAG),
     repoDigests: (inspect.RepoDigests ?? []).filter((d) => d && d !== NONE_DIGEST),
-    parent: inspect.Parent ?? '',
+    parent: normalizeImageId(inspect.Parent ?? ''),
     layers: inspect.RootFS?.Layers ?? [],
     labels: inspect.Config?.Labels ?? {},
     created,
@@ -217,13 +226,15 @@ export function shortId(id: string): string {
 }
 
 /**
- * The label to show for an image: its best tag (a `:latest` tag first, then the shortest, then
- * alphabetical), or for dangling images `<none>@sha256:<12 hex>` from the first repo digest
- * (`repo@sha256:…` shortened), or `<none> <short ID>`.
+ * The label to show for an image: its best tag by its shown name ({@link ImageRecord.names}, else
+ * the tag; a `:latest` tag first, then the shortest, then alphabetical), or for dangling images
+ * `<none>@sha256:<12 hex>` from the first repo digest (`repo@sha256:…` shortened), or
+ * `<none> <short ID>`.
  */
-export function bestTag(image: Pick<ImageRecord, 'id' | 'repoTags' | 'repoDigests'>): string {
+export function bestTag(image: Pick<ImageRecord, 'id' | 'repoTags' | 'repoDigests' | 'names'>): string {
   if (image.repoTags.length > 0) {
-    return [...image.repoTags].sort((a, b) => {
+    const shown = image.names && image.names.length === image.repoTags.length ? image.names : image.repoTags;
+    return [...shown].sort((a, b) => {
       const la = a.endsWith(':latest') ? 0 : 1;
       const lb = b.endsWith(':latest') ? 0 : 1;
       return la - lb || a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -387,18 +398,6 @@ export function imagesNeedingHistory(images: readonly ImageRecord[]): Set<string
   return need;
 }
 
-/** Normalise an image reference for base-label matching: `docker.io/library/x:tag` → `x:tag`. */
-export function normalizeReference(ref: string): string {
-  let r = ref.trim();
-  r = r.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
-  r = r.replace(/^library\//, '');
-  const at = r.indexOf('@');
-  const namePart = at >= 0 ? r.slice(0, at) : r;
-  const lastSlash = namePart.lastIndexOf('/');
-  if (at < 0 && namePart.indexOf(':', lastSlash + 1) < 0) r += ':latest';
-  return r;
-}
-
 /**
  * Evidence, from history alone, that an image with no local ancestor was built on another image
  * (its base is not present). Signals (history oldest first):
@@ -432,6 +431,8 @@ export function baseEvidenceFromHistory(history: readonly HistoryEntry[] | undef
 export interface LineageOptions {
   /** Drop dangling images; their children are lifted to the nearest kept ancestor. */
   hideDangling?: boolean;
+  /** How the engine looks up names written without a registry (base labels); default Docker's. */
+  names?: NameRules;
 }
 
 /**
@@ -462,14 +463,13 @@ export function buildLineage(
   // The group's heads: members without a history parent in their group.
   const groupHeads = (node: TrieNode): ImageRecord[] => node.images!.filter((i) => !historyParentOf(node, i.id));
 
-  // Digest → image, tag → image, for base labels.
+  // Digest → image, and names as the engine resolves them (core/reference), for base labels.
   const byDigest = new Map<string, ImageRecord>();
-  const byTag = new Map<string, ImageRecord>();
   for (const i of all) {
     byDigest.set(i.id, i);
     for (const d of i.repoDigests) byDigest.set(d.slice(d.indexOf('@') + 1), i);
-    for (const t of i.repoTags) byTag.set(normalizeReference(t), i);
   }
+  const byName = new LocalImageIndex(all, options.names);
 
   const nodes = new Map<string, LineageNode>();
   for (const image of all) {
@@ -514,7 +514,7 @@ export function buildLineage(
     }
 
     // Rule 1: Parent field.
-    const pf = image.parent ? unique.get(image.parent) : undefined;
+    const pf = image.parent ? unique.get(normalizeImageId(image.parent)) : undefined;
     if (pf && pf.id !== image.id) {
       parentOf.set(image.id, { parent: pf, rule: 'parent-field' });
       continue;
@@ -527,7 +527,7 @@ export function buildLineage(
       (structural.parent.labels[BASE_DIGEST_LABEL] ?? '') === (digestLabel ?? '') &&
       (structural.parent.labels[BASE_NAME_LABEL] ?? '') === (nameLabel ?? '');
     if ((digestLabel || nameLabel) && !inherited) {
-      const target = (digestLabel && byDigest.get(digestLabel)) || (nameLabel && byTag.get(normalizeReference(nameLabel))) || undefined;
+      const target = (digestLabel && byDigest.get(digestLabel)) || (nameLabel && byName.find(nameLabel)) || undefined;
       if (target && target.id !== image.id && target.layers.length <= image.layers.length) {
         parentOf.set(image.id, { parent: target, rule: 'base-label', detail: digestLabel && byDigest.get(digestLabel) ? `${BASE_DIGEST_LABEL}=${digestLabel}` : `${BASE_NAME_LABEL}=${nameLabel}` });
         continue;
@@ -685,18 +685,14 @@ export function describeRemovalBlockers(plan: RemovalPlan): string {
   return parts.join('; ');
 }
 
-/** Container states, in the order the Containers view groups them. */
-export const CONTAINER_STATES = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'] as const;
-
-/** Group containers by state; anything else lands under `unknown`. Keys in display order. */
+/**
+ * Group containers by state (core/dialect: Docker's states, Podman's mapped to them, `stopping`
+ * its own group); anything else lands under `unknown`. Keys in display order.
+ */
 export function groupContainersByState(containers: readonly ContainerRecord[]): Map<string, ContainerRecord[]> {
   const groups = new Map<string, ContainerRecord[]>();
-  for (const s of CONTAINER_STATES) groups.set(s, []);
-  groups.set('unknown', []);
-  for (const c of containers) {
-    const key = (CONTAINER_STATES as readonly string[]).includes(c.state) ? c.state : 'unknown';
-    groups.get(key)!.push(c);
-  }
+  for (const s of CONTAINER_STATE_GROUPS) groups.set(s, []);
+  for (const c of containers) groups.get(containerStateGroup(c.state))!.push(c);
   for (const list of groups.values()) list.sort(compareContainers);
   return groups;
 }

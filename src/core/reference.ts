@@ -4,6 +4,11 @@
  * `TagNameOnly`): an implicit `latest` tag, the default registry `docker.io` (`index.docker.io`
  * is the same registry) and the `library/` prefix for single-component names on it.
  *
+ * The engines differ only in where a name written without a registry is looked up
+ * ({@link NameRules}): Docker takes it from docker.io; Podman first from `localhost/` (its name for
+ * images made or loaded locally), then docker.io. {@link LocalImageIndex} applies those rules for
+ * every consumer (base labels, FROM lenses, the names shown in the tree), so all agree.
+ *
  * Hand-written because the grammar is a handful of regular expressions defined by that Go
  * package and no maintained npm package reproduces the normalisation (docker.io + library/ +
  * implicit latest) the engine applies; the expressions below follow the Go source one to one.
@@ -41,6 +46,8 @@ export interface ImageReference {
   readonly original: string;
   /** Registry host with optional port, e.g. "docker.io", "localhost:5000", "[::1]:5000". */
   readonly domain: string;
+  /** Whether the text named the registry (false for "busybox", "team/base:1"). */
+  readonly domainExplicit: boolean;
   /** Repository path on the registry, e.g. "library/busybox", "foo/bar". */
   readonly path: string;
   /** Tag; the implicit "latest" when neither tag nor digest was written. Undefined for digest-only references. */
@@ -79,7 +86,7 @@ export class InvalidReferenceError extends Error {
  * `splitDockerDomain`: the first component is a registry host only when it contains "." or ":",
  * is "localhost", or has upper-case letters; otherwise the default registry is used.
  */
-function splitDomain(name: string): { domain: string; remainder: string } {
+function splitDomain(name: string): { domain: string; remainder: string; explicit: boolean } {
   const i = name.indexOf('/');
   let domain: string;
   let remainder: string;
@@ -92,8 +99,9 @@ function splitDomain(name: string): { domain: string; remainder: string } {
     remainder = name.slice(i + 1);
   }
   if (domain === 'index.docker.io') domain = DEFAULT_DOMAIN;
+  const explicit = i !== -1 && remainder !== name;
   if (domain === DEFAULT_DOMAIN && !remainder.includes('/')) remainder = OFFICIAL_REPO_PREFIX + remainder;
-  return { domain, remainder };
+  return { domain, remainder, explicit };
 }
 
 /**
@@ -126,7 +134,7 @@ export function parseReference(text: string): ImageReference {
     if (!TAG_RE.test(tag)) throw new InvalidReferenceError(text, `invalid tag "${tag}"`);
   }
   if (rest.length === 0) throw new InvalidReferenceError(text, 'repository name is empty');
-  const { domain, remainder } = splitDomain(rest);
+  const { domain, remainder, explicit } = splitDomain(rest);
   if (!DOMAIN_RE.test(domain)) throw new InvalidReferenceError(text, `invalid registry host "${domain}"`);
   if (remainder.toLowerCase() !== remainder) {
     throw new InvalidReferenceError(text, 'repository name must be lowercase');
@@ -148,6 +156,7 @@ export function parseReference(text: string): ImageReference {
   return {
     original: text,
     domain,
+    domainExplicit: explicit,
     path: remainder,
     tag,
     tagExplicit,
@@ -187,35 +196,120 @@ export interface LocalImageSummary {
   RepoDigests?: string[] | null;
 }
 
-/**
- * Whether a local image answers to `ref` the way the engine resolves it: by digest when the
- * reference has one (the tag is then ignored, as the engine does), else by normalised
- * name:tag against each of the image's `RepoTags`.
- */
-export function imageMatchesReference(image: LocalImageSummary, ref: ImageReference): boolean {
-  if (ref.digest !== undefined) {
-    return (image.RepoDigests ?? []).some((d) => {
-      const r = tryParseReference(d);
-      return r !== undefined && r.name === ref.name && r.digest === ref.digest;
-    });
-  }
-  return (image.RepoTags ?? []).some((t) => {
-    if (t === '<none>:<none>') return false;
-    const r = tryParseReference(t);
-    return r !== undefined && r.name === ref.name && r.tag === ref.tag;
-  });
+/** How an engine looks up a reference written without a registry (`busybox`, `team/base:1`). */
+export interface NameRules {
+  /**
+   * Registries tried in order. Docker: ["docker.io"]. Podman: ["localhost", "docker.io"]
+   * (libimage looks a short name up as `localhost/<name>` first; names made through the compat
+   * API are stored as `docker.io/<name>`).
+   */
+  readonly shortNameDomains: readonly string[];
+}
+
+/** Docker's rule: a name without a registry is on docker.io. */
+export const DOCKER_NAME_RULES: NameRules = { shortNameDomains: [DEFAULT_DOMAIN] };
+
+/** The written repository path without the registry: "busybox" (not "library/busybox"), "team/base". */
+function shortPath(ref: ImageReference): string {
+  return ref.domain === DEFAULT_DOMAIN ? ref.familiarName : ref.path;
 }
 
 /**
- * Find the local image a reference resolves to. `reference` is an image reference
- * ("busybox", "docker.io/library/busybox:latest", "x@sha256:…") or a full image ID
- * (64 hex digits, optionally "sha256:"-prefixed; short IDs are not accepted).
+ * The references the engine looks `text` up under, in its order: the reference itself when it
+ * names a registry, else one per registry of `rules.shortNameDomains`.
+ * @returns e.g. Podman, "team/base:1" → [localhost/team/base:1, docker.io/team/base:1]; [] for
+ *   text that is not a reference.
+ */
+export function lookupCandidates(text: string, rules: NameRules = DOCKER_NAME_RULES): ImageReference[] {
+  const ref = tryParseReference(text);
+  if (!ref) return [];
+  if (ref.domainExplicit) return [ref];
+  const suffix = (ref.tag !== undefined ? `:${ref.tag}` : '') + (ref.digest !== undefined ? `@${ref.digest}` : '');
+  const out: ImageReference[] = [];
+  for (const domain of rules.shortNameDomains) {
+    const c = domain === DEFAULT_DOMAIN ? ref : tryParseReference(`${domain}/${shortPath(ref)}${suffix}`);
+    if (c) out.push({ ...c, original: text });
+  }
+  return out;
+}
+
+/** What {@link LocalImageIndex} needs of an image. */
+export interface LocalImageNames {
+  /** "sha256:<hex>". */
+  readonly id: string;
+  /** As the engine lists them (Docker: "busybox:latest"; Podman: "localhost/busybox:latest"). */
+  readonly repoTags: readonly string[];
+  /** "name@sha256:…". */
+  readonly repoDigests: readonly string[];
+}
+
+/**
+ * The local images by every name the engine would find them under. Building is linear in the
+ * number of tags and digests; {@link find} and {@link displayName} cost one lookup per candidate.
+ */
+export class LocalImageIndex<T extends LocalImageNames> {
+  private readonly byId = new Map<string, T>();
+  /** "domain/path:tag" → image (first listed wins). */
+  private readonly byName = new Map<string, T>();
+  /** "domain/path@digest" → image. */
+  private readonly byDigest = new Map<string, T>();
+
+  constructor(images: readonly T[], readonly rules: NameRules = DOCKER_NAME_RULES) {
+    for (const image of images) {
+      this.byId.set(image.id, image);
+      for (const t of image.repoTags) {
+        const r = t === '<none>:<none>' ? undefined : tryParseReference(t);
+        if (r?.tag !== undefined && !this.byName.has(`${r.name}:${r.tag}`)) this.byName.set(`${r.name}:${r.tag}`, image);
+      }
+      for (const d of image.repoDigests) {
+        const r = tryParseReference(d);
+        if (r?.digest !== undefined) this.byDigest.set(`${r.name}@${r.digest}`, image);
+      }
+    }
+  }
+
+  /**
+   * The image `reference` resolves to, as the engine resolves it: a full image ID (64 hex digits,
+   * optionally "sha256:"-prefixed; short IDs are not accepted), else each lookup candidate in
+   * order, by digest when the reference has one (its tag is then ignored, as the engine does),
+   * else by name and tag.
+   * @returns undefined when no local image answers to it (or it is not a reference).
+   */
+  find(reference: string): T | undefined {
+    const id = parseImageId(reference);
+    if (id) return this.byId.get(id.id);
+    for (const c of lookupCandidates(reference, this.rules)) {
+      const hit = c.digest !== undefined ? this.byDigest.get(`${c.name}@${c.digest}`) : this.byName.get(`${c.name}:${c.tag}`);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  /**
+   * How to show a listed tag: the way a user types it (`team/base:1`, `busybox:latest`) when
+   * that short name finds this very tag on this engine, else the full name
+   * (`docker.io/library/x:1` on Podman while a `localhost/x:1` also exists). Tags on a registry
+   * outside the rules keep their registry (`localhost:5000/app:1`; `localhost/x:1` on Docker).
+   */
+  displayName(tag: string): string {
+    const r = tryParseReference(tag);
+    if (!r || r.tag === undefined) return tag;
+    if (!this.rules.shortNameDomains.includes(r.domain)) return r.familiar;
+    const short = `${shortPath(r)}:${r.tag}`;
+    const found = lookupCandidates(short, this.rules).find((c) => this.byName.has(`${c.name}:${c.tag}`));
+    return found && found.name === r.name ? short : r.canonical;
+  }
+}
+
+/**
+ * Find the local image a reference resolves to ({@link LocalImageIndex.find}), from the engine's
+ * image list. `rules`: the engine's name rules (default Docker's).
  * @returns the first matching image, or undefined when none is present locally.
  */
-export function findLocalImage<T extends LocalImageSummary>(images: readonly T[], reference: string): T | undefined {
-  const id = parseImageId(reference);
-  if (id) return images.find((i) => i.Id === id.id);
-  const ref = tryParseReference(reference);
-  if (!ref) return undefined;
-  return images.find((i) => imageMatchesReference(i, ref));
+export function findLocalImage<T extends LocalImageSummary>(images: readonly T[], reference: string, rules: NameRules = DOCKER_NAME_RULES): T | undefined {
+  const index = new LocalImageIndex(
+    images.map((image) => ({ id: image.Id, repoTags: image.RepoTags ?? [], repoDigests: image.RepoDigests ?? [], image })),
+    rules,
+  );
+  return index.find(reference)?.image;
 }

@@ -3,7 +3,7 @@
  * valid default from a folder name ("my app" → "my-app:latest"). Repository names must be
  * lower case (engine rule); tags keep their case (tags may contain upper case).
  */
-import { DEFAULT_TAG, InvalidReferenceError, parseReference, type ImageReference } from './reference';
+import { DEFAULT_TAG, InvalidReferenceError, parseReference, type ImageReference, type LocalImageIndex, type LocalImageNames } from './reference';
 
 /** Repository used when a folder name has no usable character at all. */
 export const FALLBACK_REPOSITORY = 'image';
@@ -96,4 +96,19 @@ export function validateImageName(text: string): ImageNameCheck {
     const reason = err instanceof InvalidReferenceError ? err.message : String(err);
     return { ok: false, message: `${reason}. Try "${suggestion}".`, suggestion };
   }
+}
+
+/**
+ * What tagging image `imageId` as `text` would take from another image: the name already finds
+ * another local image the way the engine resolves names (`index`: Podman looks `team/base:1` up as
+ * `localhost/team/base:1` too), so the tag moves. Undefined when the name is free, is already this
+ * image's, or is not a valid name.
+ * @returns e.g. 'team/base:1 now names team/base:1 (1a2b3c4d5e6f); tagging moves it to this image.'
+ */
+export function tagMoveWarning<T extends LocalImageNames>(text: string, index: LocalImageIndex<T>, imageId: string, label: (image: T) => string): string | undefined {
+  const name = text.trim();
+  if (!name || name.includes('@')) return undefined;
+  const other = index.find(name);
+  if (!other || other.id === imageId) return undefined;
+  return `${name} now names ${label(other)} (${other.id.replace(/^sha256:/, '').slice(0, 12)}); tagging moves it to this image.`;
 }

@@ -1,18 +1,26 @@
 import Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { builderVersion, detectEngineKind, engineTitle, type EngineKind } from '../core/dialect';
 import { formatEndpoint, type EngineEndpoint } from './endpoint';
 import { nodeResolveIo, resolveCandidates, type Candidate, type ResolveInput } from './resolve';
 
 /** Engine identity shown in the status bar. */
 export interface EngineInfo {
+  /** Which dialect of the API it speaks (see core/dialect). */
+  kind: EngineKind;
   /** Short engine name: "Docker" or "Podman". */
   name: string;
   /** Server version, e.g. "20.10.24". */
   version: string;
+  /** Product and version as shown everywhere: "Docker Engine 20.10.24", "Podman 4.3.1". */
+  title: string;
+  /** The builder's version from `/_ping` when the engine sends it (Podman: Buildah's, e.g. "1.28.2"). */
+  builderVersion?: string;
   /** API version, e.g. "1.41". */
   apiVersion: string;
   /** Operating system / architecture of the engine host, e.g. "linux/amd64". */
@@ -243,7 +251,7 @@ export class EngineConnection {
       const state: EngineState = { kind: 'connected', endpoint: outcome.key, source: outcome.source, info: outcome.info, attempts: outcome.attempts };
       if (same) this.current = state;
       else {
-        this.log('info', `connected to ${outcome.info.name} ${outcome.info.version} (API ${outcome.info.apiVersion}) at ${outcome.key} (${outcome.source})`);
+        this.log('info', `connected to ${outcome.info.title} (API ${outcome.info.apiVersion}) at ${outcome.key} (${outcome.source})`);
         this.setState(state);
       }
       this.scheduleHealth();
@@ -329,8 +337,8 @@ export class EngineConnection {
         continue;
       }
       try {
-        await ping(client, timeoutMs);
-        const info = toInfo(await withTimeout<Docker.DockerVersion>((signal) => (client.version as (o: object) => Promise<Docker.DockerVersion>)({ abortSignal: signal }), timeoutMs));
+        const headers = await ping(client, timeoutMs);
+        const info = toInfo(await withTimeout<Docker.DockerVersion>((signal) => (client.version as (o: object) => Promise<Docker.DockerVersion>)({ abortSignal: signal }), timeoutMs), headers);
         return { kind: 'connected', client, key: c.display, source: c.source, info, attempts };
       } catch (err) {
         attempt.error = describeError(err, c.endpoint, timeoutMs);
@@ -357,30 +365,52 @@ async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: numbe
 }
 
 /**
- * GET /_ping with a timeout. Resolves when the engine answers "OK".
+ * GET /_ping with a timeout. Resolves with the response headers (lower-case names: the engine's
+ * dialect shows in them, e.g. Podman's `libpod-api-version`) when the engine answers "OK".
  * @throws the transport error, or an Error when something else answered.
  */
-async function ping(client: Docker, timeoutMs: number): Promise<void> {
-  const body = await withTimeout((signal) => (client.ping as (o: object) => Promise<unknown>)({ abortSignal: signal }), timeoutMs);
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : JSON.stringify(body);
-  if (text.trim() !== 'OK') {
-    throw new Error(`something answered, but not a Docker API (/_ping returned '${text.slice(0, 60)}')`);
-  }
+async function ping(client: Docker, timeoutMs: number): Promise<IncomingHttpHeaders> {
+  return withTimeout(async (signal) => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const options = { path: '/_ping', method: 'GET', isStream: true, abortSignal: signal, statusCodes: { 200: true, 500: 'server error' } };
+      client.modem.dial(options, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r as IncomingMessage)));
+    });
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const abort = () => res.destroy(new DOMException('ping timed out', 'AbortError'));
+      signal.addEventListener('abort', abort, { once: true });
+      res.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+      res.on('end', resolve);
+      res.on('error', reject);
+      res.on('close', () => signal.removeEventListener('abort', abort));
+    });
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text.trim() !== 'OK') {
+      throw new Error(`something answered, but not a Docker API (/_ping returned '${text.slice(0, 60)}')`);
+    }
+    return res.headers;
+  }, timeoutMs);
 }
 
-/** EngineInfo from GET /version: Podman when a component or the platform says so, else Docker. */
-function toInfo(v: Docker.DockerVersion): EngineInfo {
+/** EngineInfo from GET /version and the /_ping headers: Podman when they say so (core/dialect), else Docker. */
+function toInfo(v: Docker.DockerVersion, headers: IncomingHttpHeaders = {}): EngineInfo {
   const components = Array.isArray(v.Components) ? v.Components : [];
   const platform = v.Platform?.Name ?? '';
-  const podman = components.some((c) => /podman/i.test(c?.Name ?? '')) || /podman/i.test(platform);
-  return {
-    name: podman ? 'Podman' : 'Docker',
-    version: String(v.Version ?? 'unknown'),
+  const kind = detectEngineKind({ pingHeaders: headers, componentNames: components.map((c) => c?.Name ?? ''), platformName: platform });
+  const version = String(v.Version ?? 'unknown');
+  const info: EngineInfo = {
+    kind,
+    name: kind === 'podman' ? 'Podman' : 'Docker',
+    version,
+    title: engineTitle(kind, version),
     apiVersion: String(v.ApiVersion ?? 'unknown'),
     os: [v.Os, v.Arch].filter(Boolean).join('/'),
     platform,
     kernelVersion: v.KernelVersion ?? '',
   };
+  const builder = builderVersion(kind, headers);
+  if (builder) info.builderVersion = builder;
+  return info;
 }
 
 const TLS_HINT = 'if the engine expects TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (folder with ca.pem, cert.pem, key.pem)';

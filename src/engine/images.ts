@@ -19,6 +19,8 @@ import {
   type ImageRecord,
 } from '../core/lineage';
 import { runBounded } from '../core/schedule';
+import { DOCKER_DIALECT, normalizeImageId, type EngineDialect } from '../core/dialect';
+import { LocalImageIndex } from '../core/reference';
 
 /** Immutable part of an image (everything but tags/digests, which `docker tag` changes). */
 interface CachedImage {
@@ -56,9 +58,12 @@ export class ImageCatalog {
    * List images (`GET /images/json`, tagged and dangling, no intermediates) and return them as
    * {@link ImageRecord}s with layers and, where {@link imagesNeedingHistory} asks, history.
    * Images that disappear between the list and their inspect (removed meanwhile) are skipped.
+   * `dialect` (default Docker's): the names shown for tags ({@link ImageRecord.names}) follow its
+   * name rules, and a `Parent` the engine computes itself (Podman's layer tree) is left out —
+   * the model weighs that evidence itself, after base labels (see core/dialect `parentField`).
    * @throws the engine error of the list call (connection lost…).
    */
-  async listImages(docker: Docker): Promise<ImageRecord[]> {
+  async listImages(docker: Docker, dialect: EngineDialect = DOCKER_DIALECT): Promise<ImageRecord[]> {
     const list = await docker.listImages();
     const listed = new Set(list.map((i) => i.Id));
     for (const id of this.inspected.keys()) if (!listed.has(id)) this.inspected.delete(id);
@@ -70,7 +75,7 @@ export class ImageCatalog {
       try {
         const inspect = await docker.getImage(id).inspect();
         this.inspected.set(id, {
-          parent: inspect.Parent ?? '',
+          parent: dialect.parentField === 'recorded' ? normalizeImageId(inspect.Parent ?? '') : '',
           layers: inspect.RootFS?.Layers ?? [],
           labels: inspect.Config?.Labels ?? {},
           created: Date.parse(inspect.Created),
@@ -97,6 +102,9 @@ export class ImageCatalog {
         history: this.histories.get(i.Id),
       });
     }
+
+    const names = new LocalImageIndex(records, dialect.names);
+    for (const r of records) r.names = r.repoTags.map((t) => names.displayName(t));
 
     const need = imagesNeedingHistory(records).values();
     const wanted = [...need].filter((id) => !this.histories.has(id));

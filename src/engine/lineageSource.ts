@@ -5,6 +5,10 @@
  *  - `setActive(true)` (a view became visible): full refresh, then the event stream opens.
  *  - an image event → debounced image refresh (1 list + inspects of new IDs only);
  *    a container event → debounced container refresh (1 list). Both kinds in one burst → both.
+ *    Events are read in the engine's dialect (core/dialect `classifyEvent`: Podman's `remove`,
+ *    `init`, `cleanup`…); an unknown one refreshes what its type concerns. Nothing is ever dropped
+ *    on an event alone: a removal shows only when the next list lacks it (Podman sends `delete`
+ *    for an image that only lost one of its tags).
  *  - `setActive(false)`: the stream closes; nothing is fetched until active again (then a full
  *    refresh, since events were not followed meanwhile).
  *  - engine disconnected: snapshot cleared (`error` set), stream stopped; on reconnect, full
@@ -13,6 +17,7 @@
  */
 import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
+import { classifyEvent, dialectOf, type EngineDialect, type RefreshKind } from '../core/dialect';
 import type { ContainerRecord, ImageRecord } from '../core/lineage';
 import type { EngineConnection } from './connection';
 import { EngineEventStream, type EngineEvent } from './events';
@@ -22,6 +27,8 @@ import { ImageCatalog, listContainers } from './images';
 export interface LineageSnapshot {
   images: ImageRecord[];
   containers: ContainerRecord[];
+  /** The dialect of the engine the snapshot came from (names, states). */
+  dialect: EngineDialect;
   /** Increases with every change, so consumers can tell snapshots apart. */
   version: number;
 }
@@ -34,16 +41,7 @@ export interface LineageSourceOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-type Kind = 'images' | 'containers';
-
-/**
- * Container actions that change what the views show (list membership, state, status, name).
- * `exec_*`, `attach`, `resize`, `top`, `archive-path`, `extract-to-dir`, `export`, `copy` and
- * `health_status` leave the list unchanged, and on a busy engine they are most of the traffic.
- */
-const CONTAINER_ACTIONS = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'pause', 'unpause', 'destroy', 'rename', 'update', 'oom', 'commit']);
-/** Image actions that leave the image list unchanged. */
-const IGNORED_IMAGE_ACTIONS = new Set(['push', 'save']);
+type Kind = RefreshKind;
 
 export class LineageSource {
   readonly catalog = new ImageCatalog();
@@ -172,15 +170,17 @@ export class LineageSource {
     this.pending.clear();
   }
 
+  /** The dialect of the connected engine (Docker's while none is). */
+  private dialect(): EngineDialect {
+    const state = this.engine.state;
+    return dialectOf(state.kind === 'connected' ? state.info.kind : undefined);
+  }
+
   private onEngineEvent(e: EngineEvent): void {
-    // Actions may carry a suffix ("exec_start: sh", "health_status: healthy").
-    const action = (e.Action ?? '').split(':')[0].trim();
-    if (e.Type === 'image') {
-      if (!IGNORED_IMAGE_ACTIONS.has(action)) this.schedule(['images']);
-    } else if (e.Type === 'container' && CONTAINER_ACTIONS.has(action)) {
-      // Commit creates an image (its own image event follows too); the rest: containers only.
-      this.schedule(action === 'commit' ? ['images', 'containers'] : ['containers']);
-    }
+    // exec_*, attach, resize, Podman's mount/sync… are most of a busy engine's traffic: no refresh.
+    const effect = classifyEvent(e, this.dialect());
+    if (effect.unknown) this.options.log?.('info', `engine event ${effect.type} ${effect.action || '(no action)'}: not in the ${this.dialect().product} dialect; refreshing ${effect.refresh.join(' and ')}`);
+    if (effect.refresh.length > 0) this.schedule(effect.refresh);
   }
 
   private schedule(kinds: Kind[], delayMs = this.options.debounceMs ?? 200): void {
@@ -214,13 +214,14 @@ export class LineageSource {
     }
     // Without a snapshot, both halves are needed whatever was asked.
     const both = !this.current;
+    const dialect = this.dialect();
     try {
       const [images, containers] = await Promise.all([
-        both || kinds.has('images') ? this.catalog.listImages(docker) : Promise.resolve(this.current!.images),
+        both || kinds.has('images') ? this.catalog.listImages(docker, dialect) : Promise.resolve(this.current!.images),
         both || kinds.has('containers') ? listContainers(docker) : Promise.resolve(this.current!.containers),
       ]);
       this.lastError = undefined;
-      this.current = { images, containers, version: ++this.version };
+      this.current = { images, containers, dialect, version: ++this.version };
       this.emitter.emit('change');
     } catch (err) {
       this.lastError = err;

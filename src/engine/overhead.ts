@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import { detectEngineKind, engineTitle } from '../core/dialect';
 import { buildReport, planRuns, type LifecycleSample, type OverheadReport, type Phase } from '../core/experiment';
 import { throwawayLabels } from '../core/labels';
 import {
@@ -273,7 +274,8 @@ export async function runOverheadExperiment(docker: Docker, options: OverheadOpt
   };
   try {
     const v = await docker.version();
-    environment.engine = `${v.Version} (API ${v.ApiVersion})`;
+    const kind = detectEngineKind({ componentNames: (v.Components ?? []).map((c) => c?.Name ?? ''), platformName: v.Platform?.Name });
+    environment.engine = `${engineTitle(kind, v.Version)} (API ${v.ApiVersion})`;
   } catch {
     /* informational only */
   }

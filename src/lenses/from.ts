@@ -70,7 +70,7 @@ class LocalImages implements vscode.Disposable {
     if (!snap) return undefined;
     const hide = !vscode.workspace.getConfiguration('containerLineage').get<boolean>('images.showDangling', true);
     if (this.cache?.version !== snap.version || this.cache.hide !== hide) {
-      this.cache = { version: snap.version, hide, view: { images: snap.images, forest: buildLineage(snap.images, [], { hideDangling: hide }) } };
+      this.cache = { version: snap.version, hide, view: { images: snap.images, forest: buildLineage(snap.images, [], { hideDangling: hide, names: snap.dialect.names }), names: snap.dialect.names } };
     }
     return this.cache.view;
   }

@@ -1,6 +1,7 @@
 /**
- * Containers view: every container grouped by state (running, paused, restarting, created,
- * exited, dead, removing, then an "unknown" fallback), each showing the image it was created from,
+ * Containers view: every container grouped by state (running, paused, restarting, stopping,
+ * created, exited, dead, removing, then an "unknown" fallback; Podman's states in the group
+ * core/dialect maps them to, the state itself in the description), each showing the image it was created from,
  * linked by `ImageID`: when the image was re-tagged or deleted the view still shows its ID.
  * Item IDs: `state:<state>` and `container:<id>` (stable across refreshes and state changes).
  */
@@ -10,6 +11,7 @@ import type { LineageSource } from '../engine/lineageSource';
 import { containerContext } from './images';
 import { classifyContainer } from '../core/labels';
 import type { RelativeTimes, TimeRenderer } from './relativeTime';
+import { containerStateGroup } from '../core/dialect';
 
 export interface StateGroupElement {
   readonly kind: 'state';
@@ -29,6 +31,7 @@ const STATE_LABELS: Record<string, string> = {
   running: 'Running',
   paused: 'Paused',
   restarting: 'Restarting',
+  stopping: 'Stopping',
   created: 'Created',
   exited: 'Exited',
   dead: 'Dead',
@@ -36,15 +39,17 @@ const STATE_LABELS: Record<string, string> = {
   unknown: 'Unknown state',
 };
 
-/** Theme icon for a container state. */
+/** Theme icon for a container state (by its group, core/dialect). */
 export function containerIcon(state: string): vscode.ThemeIcon {
-  switch (state) {
+  switch (containerStateGroup(state)) {
     case 'running':
       return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'));
     case 'paused':
       return new vscode.ThemeIcon('debug-pause');
     case 'restarting':
       return new vscode.ThemeIcon('sync');
+    case 'stopping':
+      return new vscode.ThemeIcon('debug-stop');
     case 'created':
       return new vscode.ThemeIcon('vm');
     case 'exited':
@@ -114,7 +119,9 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
 
   private rowDescription(c: ContainerRecord, imagesById: ReadonlyMap<string, ImageRecord>, now = Date.now()): string {
     const mark = classifyContainer(c.labels);
-    return `${mark ? `${mark} · ` : ''}${containerImageLabel(c, imagesById)} · ${this.times?.containerStatus(c, now) ?? c.status}`;
+    // A Podman state shown in another group (stopped under Exited) says which it is.
+    const state = c.state && containerStateGroup(c.state) !== c.state ? `${c.state} · ` : '';
+    return `${mark ? `${mark} · ` : ''}${state}${containerImageLabel(c, imagesById)} · ${this.times?.containerStatus(c, now) ?? c.status}`;
   }
 
   private model() {

@@ -7,6 +7,7 @@
  * selection across refreshes. Data flows engine → LineageSource → buildLineage → items.
  */
 import { classifyContainer } from '../core/labels';
+import { containerStateGroup } from '../core/dialect';
 import * as vscode from 'vscode';
 import {
   bestTag,
@@ -133,7 +134,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     if (!snap) return undefined;
     const hide = !showDangling();
     if (this.forestCache?.version !== snap.version || this.forestCache.hide !== hide) {
-      this.forestCache = { version: snap.version, hide, forest: buildLineage(snap.images, snap.containers, { hideDangling: hide }) };
+      this.forestCache = { version: snap.version, hide, forest: buildLineage(snap.images, snap.containers, { hideDangling: hide, names: snap.dialect.names }) };
     }
     return this.forestCache.forest;
   }
@@ -141,7 +142,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
   /** The full forest including dangling images (for removal plans and commands). */
   fullForest(): LineageForest | undefined {
     const snap = this.source.snapshot;
-    return snap ? buildLineage(snap.images, snap.containers) : undefined;
+    return snap ? buildLineage(snap.images, snap.containers, { names: snap.dialect.names }) : undefined;
   }
 
   /** The element for an image ID in the current forest (the same object for as long as the image is shown). */
@@ -223,7 +224,11 @@ export function showContainers(): boolean {
   return config().get<boolean>(SHOW_CONTAINERS_SETTING, true);
 }
 
-/** Tree item for an image node. Engine strings go into the tooltip as text, never as markdown. */
+/**
+ * Tree item for an image node: label the best tag as the user types it (`team/base:1` for
+ * Podman's `localhost/team/base:1`), description `+N` when the image has N more tags, then unique
+ * size and age. Engine strings go into the tooltip (full tag names) as text, never as markdown.
+ */
 export function imageItem(node: LineageNode, now = Date.now()): vscode.TreeItem {
   const image = node.image;
   const hasChildren = node.children.length > 0 || (showContainers() && node.containers.length > 0);
@@ -241,7 +246,8 @@ export function imageItem(node: LineageNode, now = Date.now()): vscode.TreeItem 
 /** An image item's description: unique size, age, and flags (dangling, base not present). */
 export function imageDescription(node: LineageNode, now = Date.now()): string {
   const flags = [node.dangling ? 'dangling' : undefined, node.rule === 'base-not-present' ? 'base not present' : undefined].filter(Boolean);
-  return `${formatBytes(node.uniqueSize)} · ${formatAge(node.image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
+  const more = node.image.repoTags.length > 1 ? `+${node.image.repoTags.length - 1} · ` : '';
+  return `${more}${formatBytes(node.uniqueSize)} · ${formatAge(node.image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
 }
 
 /** Tooltip: all tags, ID, digests, created, sizes, layer count, parent rule. Plain text only. */
@@ -285,12 +291,14 @@ function containerUnderImageDescription(c: ContainerRecord, times: RelativeTimes
 }
 
 /**
- * Context value for container items: `container.running`, `container.paused`,
- * `container.stopped`, with `.pooled` appended for warm-pool containers (not offered for commit:
- * each serves one transaction and is destroyed).
+ * Context value for container items by state group (core/dialect): `container.running` (also
+ * restarting and Podman's stopping), `container.paused`, `container.stopped` (everything else),
+ * with `.pooled` appended for warm-pool containers (not offered for commit: each serves one
+ * transaction and is destroyed).
  */
 export function containerContext(state: string, labels?: Readonly<Record<string, string>> | null): string {
-  const base = state === 'running' || state === 'restarting' ? 'container.running' : state === 'paused' ? 'container.paused' : 'container.stopped';
+  const group = containerStateGroup(state);
+  const base = group === 'running' || group === 'restarting' || group === 'stopping' ? 'container.running' : group === 'paused' ? 'container.paused' : 'container.stopped';
   return classifyContainer(labels) === 'pooled' ? `${base}.pooled` : base;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Status bar item naming the connected engine: `$(server) Docker 20.10.24 (API 1.41)`.
+ * Status bar item naming the connected engine: `$(server) Docker Engine 20.10.24 (API 1.41)`,
+ * `$(server) Podman 4.3.1 (API 1.41)`.
  * Tooltip: endpoint, where it came from, platform and OS. Disconnected: warning icon and
  * background; clicking retries (and reveals the log if it fails again). Connecting: spinner.
  */
@@ -17,9 +18,13 @@ export function statusPresentation(state: EngineState): { text: string; tooltip:
     case 'connected': {
       const { info } = state;
       tooltip.appendMarkdown('**');
-      tooltip.appendText(`${info.name} ${info.version}`);
+      tooltip.appendText(info.title);
       tooltip.appendMarkdown('**\n\n');
       tooltip.appendText(`API ${info.apiVersion}`);
+      if (info.builderVersion && info.kind === 'podman') {
+        tooltip.appendMarkdown('\n\n');
+        tooltip.appendText(`Builds: Buildah ${info.builderVersion}`);
+      }
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(`Endpoint: ${state.endpoint} (from ${state.source})`);
       if (info.platform) {
@@ -31,7 +36,7 @@ export function statusPresentation(state: EngineState): { text: string; tooltip:
         tooltip.appendText(`OS: ${info.os}${info.kernelVersion ? `, kernel ${info.kernelVersion}` : ''}`);
       }
       tooltip.appendMarkdown('\n\nClick to show the Container Lineage log.');
-      return { text: `$(server) ${info.name} ${info.version} (API ${info.apiVersion})`, tooltip, command: 'containerLineage.engine.showLog', warning: false };
+      return { text: `$(server) ${info.title} (API ${info.apiVersion})`, tooltip, command: 'containerLineage.engine.showLog', warning: false };
     }
     case 'disconnected': {
       tooltip.appendMarkdown('**No container engine answered.** Tried:\n\n');

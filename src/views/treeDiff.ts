@@ -20,6 +20,7 @@ export function imageSignature(node: LineageNode, showContainers: boolean): stri
   const i = node.image;
   return JSON.stringify([
     bestTag(i),
+    i.names ?? [],
     i.repoTags,
     i.repoDigests,
     i.created,

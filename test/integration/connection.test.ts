@@ -124,6 +124,8 @@ describe('engine/connection against the real engine', function () {
     assert.equal(state.source, 'probe');
     assert.match(state.endpoint, /^unix:\/\/(\/var)?\/run\/docker\.sock$/);
     assert.equal(state.info.name, 'Docker');
+    assert.equal(state.info.kind, 'docker');
+    assert.equal(state.info.title, `Docker Engine ${state.info.version}`);
     assert.match(state.info.version, /^\d+\.\d+/);
     assert.match(state.info.apiVersion, /^1\.\d+$/);
     const v = await c.docker().version();

@@ -288,6 +288,8 @@ describe('scripts/engine.sh and the sample family on the real engine', function 
         const script = path.join(cache, 'engine.sh');
         fs.copyFileSync(ENGINE_SH, script);
         fs.chmodSync(script, 0o755);
+        fs.mkdirSync(path.join(cache, 'lib'));
+        fs.copyFileSync(path.join(path.dirname(ENGINE_SH), 'lib', 'apt.sh'), path.join(cache, 'lib', 'apt.sh'));
         const run = await engineSh(
           [],
           { CONTAINER_LINEAGE_CACHE: cache, CONTAINER_LINEAGE_DOCKER_SOCKET: path.join(cache, 'nothing.sock'), DOCKER_HOST: '', HOME: cache },

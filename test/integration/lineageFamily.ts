@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { copyImages, removeImagesById } from './imageTransfer';
 
 export const TEST_LABEL = 'io.container-lineage.test';
 
@@ -169,4 +170,27 @@ async function belongsTo(docker: Docker, id: string, suffix: string): Promise<bo
   } catch {
     return false;
   }
+}
+
+/**
+ * Copy a family built on Docker to another engine (Podman) and give it containers there: the same
+ * image IDs (tags as the engine names them, the dangling image untagged), a created container on
+ * `grand` and one on the dangling `dangleOld`. The containers are only created: Podman cannot
+ * start one in this sandbox, so there is no exited container and no commit on that side.
+ * @returns the family as seen on `to` (same tags and IDs, its own container IDs).
+ */
+export async function copyFamily(from: Docker, to: Docker, family: Family): Promise<Family> {
+  const refs = [...new Set(Object.values(family.tags).filter((t) => !t.includes('-tmpbase-')))];
+  await copyImages(from, to, [...refs, family.ids.dangleOld]);
+  const create = async (role: string, image: string) =>
+    (await to.createContainer({ Image: image, Cmd: ['true'], name: `cl-lin-${role}-${family.suffix}`, Labels: { [TEST_LABEL]: 'lineage' }, HostConfig: { NetworkMode: 'none' } })).id;
+  const containers = { created: await create('created', family.tags.grand), onDangling: await create('ondangling', family.ids.dangleOld) };
+  return { ...family, containers };
+}
+
+/** Remove what {@link copyFamily} made on `to`: its containers, then the family's images by ID. */
+export async function removeFamilyCopy(to: Docker, family: Family): Promise<void> {
+  const cs = await to.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=lineage`] } });
+  for (const c of cs) if (c.Names.some((n) => n.includes(family.suffix))) await to.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  await removeImagesById(to, Object.values(family.ids));
 }

@@ -43,6 +43,7 @@ describe('overhead experiment (real engine)', function () {
       onProgress: (p) => progress.push(p.done),
     });
     assert.equal(report.cancelled, false);
+    assert.match(report.environment.engine ?? '', /^Docker Engine \d+\.\d+\S* \(API 1\.\d+\)$/, 'the report names the engine');
     assert.deepEqual(report.series.map((s) => [s.variant, s.summary.n]), [['host', 3], ['container', 3]]);
     for (const s of report.series) {
       assert.ok(s.summary.min > 0 && s.summary.p50 < 10000, `${s.variant}: ${s.summary.p50} ms`);

@@ -83,4 +83,19 @@ describe('FROM lens plan (core/fromlens) on the fixtures', () => {
       '$(error) invalid base: invalid image reference "Bad": repository name must be lowercase',
     ]);
   });
+
+  it('on Podman a short FROM finds localhost/… and docker.io/… images as Podman does; on Docker only docker.io/…', () => {
+    const podmanImages = [
+      image(hex('5'), ['localhost/team/base:1'], ['P1'], 5),
+      image(hex('6'), ['docker.io/pm/probe:2'], ['P2'], 6),
+      image(hex('7'), ['localhost/busybox:latest'], ['P3'], 7),
+    ];
+    const names = { shortNameDomains: ['localhost', 'docker.io'] };
+    const m = parseDockerfile('FROM team/base:1\nFROM pm/probe:2\nFROM busybox\nFROM docker.io/library/busybox\n');
+    const status = (view: Parameters<typeof planFromLenses>[1]) => planFromLenses(m, view).map((p) => (p.status.kind === 'present' ? `present ${p.status.imageTag}` : p.status.kind));
+    const onPodman = status({ images: podmanImages, forest: buildLineage(podmanImages, [], { names }), names });
+    assert.deepEqual(onPodman, ['present localhost/team/base:1', 'present docker.io/pm/probe:2', 'present localhost/busybox:latest', 'missing']);
+    // Docker's rule: a short name is docker.io's, so only pm/probe:2 is found.
+    assert.deepEqual(status({ images: podmanImages, forest: buildLineage(podmanImages) }), ['missing', 'present docker.io/pm/probe:2', 'missing', 'missing']);
+  });
 });

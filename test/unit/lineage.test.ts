@@ -8,7 +8,6 @@ import {
   imageFromInspect,
   imagesNeedingHistory,
   layerRows,
-  normalizeReference,
   removalPlan,
   shortId,
   walk,
@@ -241,8 +240,41 @@ describe('lineage model edge cases', () => {
     assert.equal(f.byId.get(app.id)!.parent!.image.id, deb.id);
     assert.equal(f.byId.get(sub.id)!.parent!.image.id, app.id);
     assert.equal(f.byId.get(sub.id)!.rule, 'layer-prefix');
-    assert.equal(normalizeReference('docker.io/library/debian'), 'debian:latest');
-    assert.equal(normalizeReference('localhost:5000/x'), 'localhost:5000/x:latest');
+  });
+
+  it('base label by name resolves as the engine resolves names: Podman finds team/base:1 as localhost/team/base:1, Docker does not', () => {
+    const base = img('base', ['b1'], { repoTags: ['localhost/team/base:1'] });
+    const app = img('app', ['b1', 'a1'], { labels: { 'org.opencontainers.image.base.name': 'team/base:1' } });
+    const podman = buildLineage([base, app], [], { names: { shortNameDomains: ['localhost', 'docker.io'] } });
+    assert.equal(podman.byId.get(app.id)!.rule, 'base-label');
+    assert.equal(podman.byId.get(app.id)!.parent!.image.id, base.id);
+    // On Docker `team/base:1` means docker.io/team/base:1: the label does not name the local image.
+    const orphan = img('orphan', ['o1'], { labels: { 'org.opencontainers.image.base.name': 'team/base:1' } });
+    const docker = buildLineage([base, orphan]);
+    assert.equal(docker.byId.get(orphan.id)!.rule, 'base-not-present');
+    const onPodman = buildLineage([base, orphan], [], { names: { shortNameDomains: ['localhost', 'docker.io'] } });
+    assert.equal(onPodman.byId.get(orphan.id)!.rule, 'base-label');
+    // Docker's familiar and canonical forms are one name.
+    const deb = img('deb', ['d1'], { repoTags: ['debian:bookworm'] });
+    const onDeb = img('ondeb', ['d1', 'x1'], { labels: { 'org.opencontainers.image.base.name': 'docker.io/library/debian:bookworm' } });
+    assert.equal(buildLineage([deb, onDeb]).byId.get(onDeb.id)!.rule, 'base-label');
+  });
+
+  it('a bare-hex Parent (Podman) names the image like "sha256:<hex>"', () => {
+    const a = img('a', ['l1']);
+    const b = img('b', ['l9']);
+    b.parent = a.id.replace(/^sha256:/, '');
+    const f = buildLineage([a, b]);
+    assert.equal(f.byId.get(b.id)!.parent?.image.id, a.id);
+    assert.equal(f.byId.get(b.id)!.rule, 'parent-field');
+    assert.equal(imageFromInspect({ Id: b.id, Parent: a.id.slice(7) }).parent, a.id);
+  });
+
+  it('bestTag shows names as typed when the catalog gave them; the tooltip keeps the full tags', () => {
+    const i = img('i', ['l1'], { repoTags: ['localhost/team/base:1', 'docker.io/library/busybox:latest'] });
+    i.names = ['team/base:1', 'busybox:latest'];
+    assert.equal(bestTag(i), 'busybox:latest');
+    assert.equal(bestTag({ ...i, names: undefined }), 'docker.io/library/busybox:latest');
   });
 
   it('contradictory Parent fields cannot make a cycle', () => {
@@ -285,11 +317,23 @@ describe('lineage model edge cases', () => {
       containerFromSummary({ ...base, Id: `c${i}`, Names: [`/n${i}`], State }),
     );
     const groups = groupContainersByState(list);
-    assert.deepEqual([...groups.keys()], ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing', 'unknown']);
+    assert.deepEqual([...groups.keys()], ['running', 'paused', 'restarting', 'stopping', 'created', 'exited', 'dead', 'removing', 'unknown']);
     assert.deepEqual(groups.get('dead')!.map((c) => c.names[0]), ['n1']);
     assert.deepEqual(groups.get('removing')!.map((c) => c.names[0]), ['n2']);
     assert.deepEqual(groups.get('unknown')!.map((c) => c.names[0]), ['n4']);
     assert.equal(containerFromSummary({ Id: 'x', Names: null, Labels: null }).state, '');
+  });
+
+  // Podman's libpod states (define/containerstate.go) cannot be produced here: containers cannot
+  // start under Podman in this sandbox, so a container never becomes initialized, stopping or stopped.
+  it('Podman states: initialized and configured with created, stopped with exited, stopping its own group', () => {
+    const base = recorded.containers[0];
+    const list = ['initialized', 'configured', 'stopped', 'stopping', 'Exited'].map((State, i) => containerFromSummary({ ...base, Id: `p${i}`, Names: [`/p${i}`], State }));
+    const groups = groupContainersByState(list);
+    assert.deepEqual(groups.get('created')!.map((c) => c.names[0]), ['p0', 'p1']);
+    assert.deepEqual(groups.get('exited')!.map((c) => c.names[0]), ['p2', 'p4']);
+    assert.deepEqual(groups.get('stopping')!.map((c) => c.names[0]), ['p3']);
+    assert.deepEqual(groups.get('unknown'), []);
   });
 
   it('image history with a deleted container image: container is an orphan, still showing its image ID', () => {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { findLocalImage, parseImageId, parseReference, tryParseReference } from '../../src/core/reference';
-import { deriveImageName, sanitizeImageName, splitRepoTag, validateImageName } from '../../src/core/tagname';
+import { findLocalImage, LocalImageIndex, lookupCandidates, parseImageId, parseReference, tryParseReference } from '../../src/core/reference';
+import { PODMAN_DIALECT } from '../../src/core/dialect';
+import { deriveImageName, sanitizeImageName, splitRepoTag, tagMoveWarning, validateImageName } from '../../src/core/tagname';
 import { expandWord, splitWords } from '../../src/core/shellword';
 
 describe('image references (core/reference)', () => {
@@ -67,9 +68,65 @@ describe('image references (core/reference)', () => {
     assert.equal(findLocalImage(images, 'c'.repeat(64))?.Id, images[2]!.Id);
     assert.equal(findLocalImage(images, 'Not Valid'), undefined);
   });
+
+  // Podman 4.3 (checked here): images made or loaded locally are `localhost/<name>`, names made
+  // through the compat API `docker.io/<name>`; a short name finds localhost/ first, then docker.io.
+  const PODMAN = PODMAN_DIALECT.names;
+  it('lookup candidates: Docker looks a short name up on docker.io only, Podman on localhost/ then docker.io', () => {
+    assert.deepEqual(lookupCandidates('team/base:1').map((r) => r.canonical), ['docker.io/team/base:1']);
+    assert.deepEqual(lookupCandidates('team/base:1', PODMAN).map((r) => r.canonical), ['localhost/team/base:1', 'docker.io/team/base:1']);
+    assert.deepEqual(lookupCandidates('busybox', PODMAN).map((r) => r.canonical), ['localhost/busybox:latest', 'docker.io/library/busybox:latest']);
+    assert.deepEqual(lookupCandidates('localhost/x:1', PODMAN).map((r) => r.canonical), ['localhost/x:1'], 'a written registry is the only candidate');
+    assert.deepEqual(lookupCandidates('docker.io/library/busybox', PODMAN).map((r) => r.canonical), ['docker.io/library/busybox:latest']);
+    assert.equal(parseReference('localhost/x').domainExplicit, true);
+    assert.equal(parseReference('team/base').domainExplicit, false);
+    assert.deepEqual(lookupCandidates('Not Valid', PODMAN), []);
+  });
+
+  it('a Podman index finds short names, digests and IDs as Podman does', () => {
+    const d = 'sha256:' + '34'.repeat(32);
+    const busybox = { id: 'sha256:' + 'b'.repeat(64), repoTags: ['localhost/busybox:latest', 'docker.io/pm/probe:2'], repoDigests: [`localhost/busybox@${d}`] };
+    const zzDocker = { id: 'sha256:' + 'e'.repeat(64), repoTags: ['docker.io/library/zz:1'], repoDigests: [] };
+    const zzLocal = { id: 'sha256:' + 'f'.repeat(64), repoTags: ['localhost/zz:1'], repoDigests: [] };
+    const index = new LocalImageIndex([busybox, zzDocker, zzLocal], PODMAN);
+    assert.equal(index.find('busybox:latest'), busybox);
+    assert.equal(index.find('busybox'), busybox);
+    assert.equal(index.find('pm/probe:2'), busybox, 'a compat-API tag is found by its short name');
+    assert.equal(index.find(`busybox@${d}`), busybox);
+    assert.equal(index.find('zz:1'), zzLocal, 'localhost/ before docker.io, as Podman resolves it');
+    assert.equal(index.find('docker.io/library/zz:1'), zzDocker);
+    assert.equal(index.find('b'.repeat(64)), busybox);
+    assert.equal(index.find('docker.io/library/busybox:latest'), undefined, 'a written registry must match');
+    // On Docker the same tags are other names: team/base:1 is docker.io's.
+    const docker = new LocalImageIndex([busybox, zzLocal]);
+    assert.equal(docker.find('busybox:latest'), undefined);
+    assert.equal(docker.find('localhost/zz:1'), zzLocal);
+  });
+
+  it('display names: as typed where that finds the same tag, the full name where it would not', () => {
+    const a = { id: 'sha256:' + 'a'.repeat(64), repoTags: ['localhost/team/base:1', 'docker.io/library/busybox:latest', 'docker.io/pm/probe:2', 'localhost/zz:1', 'registry.example:5000/app:1'], repoDigests: [] };
+    const b = { id: 'sha256:' + 'c'.repeat(64), repoTags: ['docker.io/library/zz:1'], repoDigests: [] };
+    const podman = new LocalImageIndex([a, b], PODMAN);
+    assert.deepEqual(a.repoTags.map((t) => podman.displayName(t)), ['team/base:1', 'busybox:latest', 'pm/probe:2', 'zz:1', 'registry.example:5000/app:1']);
+    assert.equal(podman.displayName('docker.io/library/zz:1'), 'docker.io/library/zz:1', '`zz:1` would find localhost/zz:1');
+    const docker = new LocalImageIndex([{ id: a.id, repoTags: ['busybox:latest', 'localhost/team/base:1', 'team/base:1'], repoDigests: [] }]);
+    assert.deepEqual(['busybox:latest', 'localhost/team/base:1', 'team/base:1'].map((t) => docker.displayName(t)), ['busybox:latest', 'localhost/team/base:1', 'team/base:1']);
+  });
 });
 
 describe('image names for builds (core/tagname)', () => {
+  it('tag prompt: a name that finds another image as the engine resolves names warns that the tag moves', () => {
+    const base = { id: 'sha256:' + 'a'.repeat(64), repoTags: ['localhost/team/base:1'], repoDigests: [] };
+    const app = { id: 'sha256:' + 'b'.repeat(64), repoTags: ['docker.io/library/app:1'], repoDigests: [] };
+    const label = (i: { repoTags: readonly string[] }) => i.repoTags[0]!;
+    const podman = new LocalImageIndex([base, app], PODMAN_DIALECT.names);
+    assert.equal(tagMoveWarning('team/base:1', podman, app.id, label), `team/base:1 now names localhost/team/base:1 (${'a'.repeat(12)}); tagging moves it to this image.`);
+    assert.equal(tagMoveWarning('team/base:1', podman, base.id, label), undefined, 'already this image');
+    assert.equal(tagMoveWarning('team/base:2', podman, app.id, label), undefined, 'a free name');
+    assert.equal(tagMoveWarning('team/base:1', new LocalImageIndex([base, app]), app.id, label), undefined, 'on Docker team/base:1 is docker.io/team/base:1: free');
+    assert.equal(tagMoveWarning('x@sha256:' + '1'.repeat(64), podman, app.id, label), undefined);
+  });
+
   it('derives a valid name from a folder', () => {
     assert.equal(deriveImageName('my app'), 'my-app:latest');
     assert.equal(deriveImageName('My_App.v2'), 'my_app.v2:latest');
