@@ -74,7 +74,9 @@ describe('Image lineage views', function () {
     assert.ok(child, 'child is a child of base');
     const grand = child.children.find((i) => i.label === tag('grand'));
     assert.ok(grand, 'grandchild is a child of child');
-    assert.match(grand.tooltip ?? '', /Parent found:\*\* (built on its layers|recorded by the engine) \\?\(rule (layer\\?-prefix|parent\\?-field):/, 'the tooltip says the parent rule in words, its name as detail');
+    // appendText escapes Markdown and turns spaces into &nbsp;: compare the text as shown.
+    const tip = (grand.tooltip ?? '').replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
+    assert.match(tip, /Parent found:\*\* (built on its layers|recorded by the engine) \(rule (layer-prefix|parent-field):/, 'the tooltip says the parent rule in words, its name as detail');
     assert.match(grand.description ?? '', /\d+(\.\d+)? [kMG]?B · /, 'description shows unique size and age');
     assert.equal(grand.contextValue, 'image');
     const instance = grand.children.find((i) => i.label === `cl-vsc-instance-${suffix}`);
