@@ -54,7 +54,7 @@ export async function askTransactions(
       choices: async () =>
         (await images()).map((c) => ({
           label: c.reference,
-          description: `${shortId(c.id)} · ${formatBytes(c.size)}`,
+          description: `${shortId(c.id)} · ${formatBytes(c.size)} total`,
           current: c.reference === state.image,
           apply: (s: State) => {
             if (s.image !== c.reference) Object.assign(s, base, remembered.get(c.reference));

@@ -232,9 +232,10 @@ export function buildReport(r: ExperimentResults): OverheadReport {
   });
   const base = series[0];
   const comparisons: ComparisonReport[] = [];
-  if (base && base.samples.length > 0) {
+  if (base) {
     for (const s of series.slice(1)) {
-      if (s.samples.length === 0) continue;
+      // A series or baseline without samples (a cancelled run) still gets its "too few samples".
+      if (s.samples.length === 0 && base.samples.length === 0) continue;
       const n = s.summary.n;
       const baselineN = base.summary.n;
       const enough = n >= MIN_SAMPLES_FOR_VERDICT && baselineN >= MIN_SAMPLES_FOR_VERDICT;

@@ -42,6 +42,14 @@ describe('overhead verdicts', () => {
     assert.doesNotMatch(c.verdict, /faster|slower|noise|CI/);
     assert.equal(ratioCell(c), '0.910 (too few samples)');
   });
+  it('a series whose baseline got no sample at all still says so (not "baseline")', () => {
+    const c = buildReport(results([], [942], { cancelled: true })).comparisons;
+    assert.equal(c.length, 1);
+    assert.equal(c[0].kind, 'too-few');
+    assert.match(c[0].verdict, /too few samples for a verdict \(1 container, 0 host;/);
+    assert.equal(ratioCell(c[0]), 'n/a (too few samples)');
+    assert.deepEqual(buildReport(results([], [], { cancelled: true })).comparisons, [], 'nothing measured: nothing to compare');
+  });
   it('the header shows the real counts, not only the planned n', () => {
     const cancelled = buildReport(results([100, 101], [99], { cancelled: true }));
     assert.equal(cancelled.sampleCounts, 'n = 2 host, 1 container (10 planned per series; cancelled) after 1 warm-up round');

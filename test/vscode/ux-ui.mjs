@@ -247,5 +247,8 @@ export async function lensFollowsUi(page, { docker, images }) {
   docker('rmi', kid);
   const down = await lensSays(page, base, 0);
   console.log(`      (lens 0 → 1 child image ${up} ms after the build, back to 0 ${down} ms after its removal)`);
+  // Close the untitled Dockerfile without saving anything.
+  await page.locator('.part.editor .tab').filter({ hasText: /Untitled/ }).first().click();
   await h.runFromPalette(page, 'View: Revert and Close Editor');
+  await page.locator('.part.editor .tab').filter({ hasText: /Untitled/ }).waitFor({ state: 'detached', timeout: 10_000 });
 }
