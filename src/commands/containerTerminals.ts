@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { ATTACH_SHELL_COMMAND, execInContainer, type ExecSession } from '../engine/exec';
 import { readLogs } from '../engine/logs';
 import type { EngineConnection } from '../engine/connection';
+import { SessionPty } from './sessionPty';
 
 /** A terminal's text: the terminal wants CRLF line ends. */
 function crlf(text: string): string {
@@ -67,68 +68,28 @@ class LogsPty implements vscode.Pseudoterminal {
 }
 
 /** An interactive shell exec'd into a running container. */
-class ShellPty implements vscode.Pseudoterminal {
-  private readonly write = new vscode.EventEmitter<string>();
-  private readonly closed = new vscode.EventEmitter<number | void>();
-  readonly onDidWrite = this.write.event;
-  readonly onDidClose = this.closed.event;
-  private session: ExecSession | undefined;
-  private closedByUser = false;
-  private readonly decoder = new TextDecoder();
-  /** Resolves with the exec ID once the shell runs; rejects when it could not start. */
-  readonly started: Promise<string>;
-  private resolveStarted!: (id: string) => void;
-  private rejectStarted!: (err: Error) => void;
-
+class ShellPty extends SessionPty<ExecSession> {
   constructor(
     private readonly engine: EngineConnection,
     private readonly id: string,
     private readonly name: string,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.started = new Promise((resolve, reject) => {
-      this.resolveStarted = resolve;
-      this.rejectStarted = reject;
+    super();
+  }
+
+  protected async start(dims: vscode.TerminalDimensions | undefined): Promise<{ session: ExecSession; id: string }> {
+    const session = await execInContainer(this.engine.docker(), this.id, { cmd: ATTACH_SHELL_COMMAND, tty: true, columns: dims?.columns, rows: dims?.rows, endOnClose: true });
+    this.log.info(`attached a shell (exec ${session.id.slice(0, 12)}) to container ${this.name}`);
+    return { session, id: session.id };
+  }
+
+  protected attach(session: ExecSession): void {
+    session.onData((_s, d) => this.writeEmitter.fire(this.decoder.decode(d, { stream: true })));
+    session.onExit((code) => {
+      this.log.info(`shell in ${this.name} ended (exit ${code ?? '–'}); the container keeps running`);
+      this.ended(`\r\n[shell exited${code !== null ? ` with code ${code}` : ''}; ${this.name} keeps running]\r\n`, code);
     });
-    this.started.catch(() => undefined);
-  }
-
-  open(dims: vscode.TerminalDimensions | undefined): void {
-    void (async () => {
-      try {
-        const session = await execInContainer(this.engine.docker(), this.id, { cmd: ATTACH_SHELL_COMMAND, tty: true, columns: dims?.columns, rows: dims?.rows, endOnClose: true });
-        this.session = session;
-        this.log.info(`attached a shell (exec ${session.id.slice(0, 12)}) to container ${this.name}`);
-        session.onData((_s, d) => this.write.fire(this.decoder.decode(d, { stream: true })));
-        session.onExit((code) => {
-          this.log.info(`shell in ${this.name} ended (exit ${code ?? '–'}); the container keeps running`);
-          if (!this.closedByUser) {
-            this.write.fire(`\r\n[shell exited${code !== null ? ` with code ${code}` : ''}; ${this.name} keeps running]\r\n`);
-            this.closed.fire(code ?? undefined);
-          }
-        });
-        if (this.closedByUser) await session.close();
-        this.resolveStarted(session.id);
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        this.write.fire(`\r\n${msg}\r\n`);
-        this.rejectStarted(new Error(msg));
-        void vscode.window.showErrorMessage(msg);
-      }
-    })();
-  }
-
-  handleInput(data: string): void {
-    this.session?.write(data);
-  }
-
-  setDimensions(dims: vscode.TerminalDimensions): void {
-    void this.session?.resize(dims.columns, dims.rows);
-  }
-
-  close(): void {
-    this.closedByUser = true;
-    void this.session?.close();
   }
 }
 

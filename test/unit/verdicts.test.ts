@@ -6,29 +6,11 @@
 import assert from 'node:assert/strict';
 import { buildReport, MIN_SAMPLES_FOR_VERDICT, sampleCountsText, verdict, verdictKind, type ExperimentResults } from '../../src/core/experiment';
 import { ratioCell, reportToMarkdown, reportToText } from '../../src/core/overheadReport';
+import { experimentResults } from './fixtures/experiment';
 
 function results(host: number[], container: number[], over: Partial<ExperimentResults> = {}): ExperimentResults {
-  return {
-    runId: 'r',
-    image: 'busybox:latest',
-    workload: 'cpu',
-    title: 'CPU-bound loop',
-    description: 'loop',
-    measure: 'self-timed',
-    n: 10,
-    warmups: 1,
-    startedAt: '2026-01-01T00:00:00Z',
-    finishedAt: '2026-01-01T00:01:00Z',
-    cancelled: false,
-    environment: {},
-    variants: [
-      { id: 'host', label: 'host', side: 'host' },
-      { id: 'container', label: 'container', side: 'container' },
-    ],
-    runs: [...host.map((v) => ({ variant: 'host', valueMs: v, wallMs: v })), ...container.map((v) => ({ variant: 'container', valueMs: v, wallMs: v }))],
-    lifecycle: [],
-    ...over,
-  };
+  const runs = [...host.map((v) => ({ variant: 'host', valueMs: v, wallMs: v })), ...container.map((v) => ({ variant: 'container', valueMs: v, wallMs: v }))];
+  return experimentResults({ n: 10, runs, ...over });
 }
 
 describe('overhead verdicts', () => {
