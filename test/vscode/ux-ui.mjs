@@ -46,18 +46,31 @@ async function menuDialog(page, label, item, message) {
   const itemRe = new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const box = page.locator('.monaco-dialog-box');
   let seen = '';
-  for (let attempt = 1; attempt <= 4; attempt++) {
+  const tries = [];
+  for (let attempt = 1; attempt <= 5; attempt++) {
     const row = await h.treeRow(page, h.sidebarPane(page, 'Images'), label, 30_000);
-    await row.click();
-    if ((await row.getAttribute('aria-selected')) !== 'true') continue;
+    // The label, not the twistie: a click on a parent row also toggles it (single-click expand).
+    await row.locator('.label-name').first().click();
+    let selected = false;
+    for (let i = 0; i < 10 && !selected; i++) {
+      selected = (await row.getAttribute('aria-selected').catch(() => null)) === 'true' && (await row.getAttribute('aria-label').catch(() => ''))?.startsWith(`${label} `);
+      if (!selected) await sleep(200);
+    }
+    if (!selected) {
+      tries.push('row not selected');
+      continue;
+    }
     await page.keyboard.press('Shift+F10');
     const entry = page.locator('.monaco-menu .action-label').filter({ hasText: itemRe }).first();
     if (!(await entry.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) {
+      tries.push('no menu item');
       await page.keyboard.press('Escape');
       continue;
     }
+    await entry.hover();
     await entry.click();
     if (!(await box.first().waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) {
+      tries.push(`no dialog (menu ${(await page.locator('.monaco-menu').count()) ? 'still open' : 'closed'})`);
       await page.keyboard.press('Escape');
       continue;
     }
@@ -65,6 +78,7 @@ async function menuDialog(page, label, item, message) {
     const text = await box.first().innerText();
     if (!text.includes(message)) {
       seen = text;
+      tries.push('another dialog');
       await page.keyboard.press('Escape');
       await box.first().waitFor({ state: 'hidden', timeout: 10_000 });
       continue;
@@ -75,7 +89,7 @@ async function menuDialog(page, label, item, message) {
     });
     return { text, focused };
   }
-  throw new Error(`${item} on ${label} opened no dialog saying ${JSON.stringify(message)}${seen ? `; last seen: ${JSON.stringify(seen)}` : ''}`);
+  throw new Error(`${item} on ${label} opened no dialog saying ${JSON.stringify(message)} (tries: ${tries.join('; ')})${seen ? `; last seen: ${JSON.stringify(seen)}` : ''}`);
 }
 
 /** Presses Enter on the open dialog and waits until it is gone. */
