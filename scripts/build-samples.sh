@@ -8,7 +8,8 @@
 #   │   ├── lineage-sample/child:1.0     samples/child
 #   │   │   └── lineage-sample/grandchild:1.0   samples/grandchild
 #   │   └── lineage-sample/committed:1.0 customised container + `docker commit` (engine Parent set)
-#   └── lineage-sample/multistage:1.0    samples/multistage (stages build, check, runtime)
+#   ├── lineage-sample/multistage:1.0    samples/multistage (stages build, check, runtime)
+#   └── lineage-sample/web:1.0           samples/web (busybox httpd + CGI account page, for `serve`)
 #   debian:bookworm                      (only with --debian, or when it exists)
 #   └── lineage-sample/debian:1.0        samples/debian (apt-get install through the bridge network)
 #
@@ -108,6 +109,7 @@ build base
 build child
 build grandchild
 build multistage
+build web
 
 # --- the seed's scripted way: customise a container, then commit it as a child image ----------
 COMMITTED="$PREFIX/committed:1.0"
@@ -159,8 +161,9 @@ check_prefix "$BUSYBOX_IMAGE" "$PREFIX/base:1.0"
 check_prefix "$PREFIX/base:1.0" "$PREFIX/child:1.0"
 check_prefix "$PREFIX/child:1.0" "$PREFIX/grandchild:1.0"
 check_prefix "$BUSYBOX_IMAGE" "$PREFIX/multistage:1.0"
+check_prefix "$BUSYBOX_IMAGE" "$PREFIX/web:1.0"
 check_prefix "$PREFIX/base:1.0" "$COMMITTED"
 if docker image inspect "$PREFIX/debian:1.0" >/dev/null 2>&1 && docker image inspect "$DEBIAN_IMAGE" >/dev/null 2>&1; then
   check_prefix "$DEBIAN_IMAGE" "$PREFIX/debian:1.0"
 fi
-log "lineage checked: busybox -> base -> child -> grandchild; base -> committed; busybox -> multistage"
+log "lineage checked: busybox -> base -> child -> grandchild; base -> committed; busybox -> multistage; busybox -> web"

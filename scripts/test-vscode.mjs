@@ -16,7 +16,13 @@
 //      build-lens.png + build-child.png (the code lens over FROM in samples/child/Dockerfile, a
 //      click on "Build child image", the new image selected under lineage-sample/base:1.0),
 //      overhead.png (the palette opens the Container Overhead panel, the CPU workload runs on
-//      lineage-sample/base:1.0, charts and table shown, no experiment container left); in the
+//      lineage-sample/base:1.0, charts and table shown, no experiment container left),
+//      serve-two.png, serve.png + serve-browser-{a,b}.png (the palette serves lineage-sample/web:1.0 with a
+//      container per session, two Chromium contexts log in and see two balances, the Sessions
+//      view lists two sessions, one logs out, then one session; Stop Gateway removes the rest);
+//      stale.png + stale-lens.png + rebuild.png (issue 13: a family of its own, left stale by the
+//      stale suite after a base rebuild; the Images view marks it, the FROM lens says so, a click
+//      on the lens runs Rebuild Descendants and the markers go); in the
 //      podman scenario (code-server with DOCKER_HOST naming the private Podman of
 //      scripts/podman.sh) the status bar names Podman and podman-images.png shows the sample
 //      family under busybox:latest named as typed, a created container under its image and an
@@ -45,7 +51,7 @@ const OUR_IDS = ['container-lineage.container-lineage', 'container-lineage.test-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Label on every engine resource this script creates (the engine is shared: clean up only ours). */
 const TEST_LABEL = 'io.container-lineage.test=vscode-ui';
-const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0' };
+const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0', web: 'lineage-sample/web:1.0' };
 
 /** Scenarios: environment for code-server, which tagged suites run, and the UI checks. */
 const SCENARIOS = [
@@ -115,7 +121,7 @@ async function viewsRender(page) {
   }
 }
 
-async function defaultUi({ page, results, scenario, fixture }) {
+async function defaultUi({ page, results, scenario, fixture, cs }) {
   await check(scenario, 'UI: the activity bar icon opens the Container Lineage side bar', () => openContainer(page));
   await check(scenario, 'UI: the Images and Containers views render', () => viewsRender(page));
   await check(scenario, 'UI: the status bar item names the connected engine ("Docker Engine <version>", API version)', async () => {
@@ -142,6 +148,15 @@ async function defaultUi({ page, results, scenario, fixture }) {
   );
   await check(scenario, `UI (issue 6): the palette opens Container Overhead; the CPU workload on ${SAMPLE.base} shows charts and the table; no experiment container left (overhead.png)`, () =>
     screenshotOnFailure(page, 'overhead', () => overheadUi(page)),
+  );
+  await check(scenario, `UI (issue 14): the palette serves ${SAMPLE.web} with a container per session; two Chromium contexts log in and see two balances; the Sessions view lists two sessions, then one after a logout (serve.png)`, () =>
+    screenshotOnFailure(page, 'serve', () => serveUi(page, cs)),
+  );
+  await check(scenario, `UI (issue 13): after a base rebuild the Images view marks ${fixture.stale.repo}/child:1 and /grandchild:1 stale with the reason in the tooltip and the count on the base (stale.png)`, () =>
+    screenshotOnFailure(page, 'stale', () => staleMarkerUi(page, fixture)),
+  );
+  await check(scenario, `UI (issue 13): the FROM lens of the child's Dockerfile says "base rebuilt since … was built · Rebuild"; a click runs Rebuild Descendants, the summary opens and nothing is stale after (stale-lens.png, rebuild.png)`, () =>
+    screenshotOnFailure(page, 'rebuild', () => rebuildUi(page, fixture)),
   );
   const uxContext = { docker, artifacts: ARTIFACTS, images: fixture.images };
   await check(scenario, 'UI (issue 15): Remove Image… on one of two tags untags on Enter, image and child stay (untag-dialog.png); the blocked, subtree (remove-descendants.png) and remove dialogs focus the safe button', () =>
@@ -191,9 +206,13 @@ function defaultSetup() {
   console.log(`  created container ${containerName} (${SAMPLE.grandchild}, not started, ${TEST_LABEL})`);
   /** Tags of images built through the UI (removed here too: a build may finish after its check gave up). */
   const images = new Set();
+  // Issue 13: the stale suite builds this family through the extension and leaves it stale.
+  const stale = { repo: `cl-stale-ui-${randomBytes(4).toString('hex')}`, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'cl-stale-ui-')) };
   return {
     containerName,
     images,
+    stale,
+    env: { CL_STALE_UI_REPO: stale.repo, CL_STALE_UI_DIR: stale.dir },
     /** After code-server has stopped (no build can still be running). */
     cleanup: () => {
       for (const tag of images) {
@@ -209,6 +228,19 @@ function defaultSetup() {
       } catch (err) {
         console.log(`  could not remove ${containerName}: ${err.message}`);
       }
+      // Every image of the stale family (old versions included) carries the label =<repo>.
+      for (let round = 0; round < 5; round++) {
+        const ids = docker('images', '-a', '-q', '--filter', `label=io.container-lineage.test=${stale.repo}`).split('\n').filter(Boolean);
+        if (!ids.length) break;
+        for (const id of new Set(ids)) {
+          try {
+            docker('rmi', '--force', id);
+          } catch {
+            /* a child first; next round */
+          }
+        }
+      }
+      fs.rmSync(stale.dir, { recursive: true, force: true });
     },
   };
 }
@@ -369,6 +401,81 @@ async function buildChildUi(page, fixture) {
   }
 }
 
+
+/** The row's aria-label (label, then description), whitespace collapsed. */
+const ariaOf = async (row) => ((await row.getAttribute('aria-label')) ?? '').replace(/\s+/g, ' ');
+
+/** Issue 13: the stale family in the Images view: markers, tooltip, count on the base. */
+async function staleMarkerUi(page, fixture) {
+  const { repo } = fixture.stale;
+  await h.runFromPalette(page, 'Notifications: Clear All Notifications').catch(() => {});
+  await openContainer(page);
+  await viewsRender(page);
+  const images = pane(page, 'Images');
+  const base = await h.treeRow(page, images, `${repo}/base:1`, 60_000);
+  if (!/2 stale descendants/.test(await ariaOf(base))) throw new Error(`the base row does not count its stale descendants: ${await ariaOf(base)}`);
+  const grand = await h.treeRow(page, images, `${repo}/grandchild:1`);
+  if (!/· stale\b/.test(await ariaOf(grand))) throw new Error(`the grandchild row is not marked stale: ${await ariaOf(grand)}`);
+  const child = await h.treeRow(page, images, `${repo}/child:1`);
+  if (!/· stale\b/.test(await ariaOf(child))) throw new Error(`the child row is not marked stale: ${await ariaOf(child)}`);
+  // File decorations are drawn as CSS ::after content, not as text, and arrive after the row.
+  const hasBadge = () => child.evaluate((el) => [el, ...el.querySelectorAll('*')].some((e) => getComputedStyle(e, '::after').content.includes('↻')));
+  for (let i = 0; !(await hasBadge()); i++) {
+    if (i > 50) throw new Error(`the child row shows no ↻ decoration: ${JSON.stringify(await child.innerText())}`);
+    await sleep(200);
+  }
+  await child.hover();
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'that tag now points to a newer image' });
+  await hover.first().waitFor({ state: 'visible', timeout: 15_000 });
+  const text = (await hover.first().innerText()).replace(/\s+/g, ' ');
+  if (!text.includes(`built on ${repo}/base:1 as it was on`)) throw new Error(`the tooltip does not give the reason: ${JSON.stringify(text)}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'stale.png') });
+}
+
+/** Issue 13: the stale lens over the child's FROM; a click runs Rebuild Descendants (confirmed in its dialog). */
+async function rebuildUi(page, fixture) {
+  const { repo, dir } = fixture.stale;
+  const file = path.join(dir, 'child', 'Dockerfile');
+  const input = await h.openQuickInput(page, 'Control+P');
+  await input.fill(file);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^\s*Dockerfile\s*$/ }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await sleep(300);
+  await row.click();
+  await page.mouse.move(1100, 700);
+  const editor = page.locator('.part.editor .editor-instance .monaco-editor').first();
+  const lens = editor.locator('.codelens-decoration').filter({ hasText: `base rebuilt since ${repo}/child:1 was built · Rebuild` });
+  await lens.first().waitFor({ state: 'visible', timeout: 60_000 });
+  await sleep(500);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'stale-lens.png') });
+  await lens.first().locator('a', { hasText: 'Rebuild' }).click({ timeout: 15_000 });
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  const plan = (await dialog.innerText()).replace(/\s+/g, ' ');
+  for (const part of [`1/2 ${repo}/child:1`, `2/2 ${repo}/grandchild:1`]) if (!plan.includes(part)) throw new Error(`the confirmation does not show the plan step ${part}: ${JSON.stringify(plan)}`);
+  await dialog.locator('.monaco-button', { hasText: 'Rebuild 2' }).click();
+  const done = page.locator('.notification-toast').filter({ hasText: `Rebuild Descendants of ${repo}/base:1: 2 rebuilt` });
+  await done.first().waitFor({ state: 'visible', timeout: 120_000 });
+  const summaryTab = page.locator('.part.editor .tab').filter({ hasText: 'Rebuild-Descendants-of' });
+  await summaryTab.first().waitFor({ state: 'visible', timeout: 15_000 });
+  const images = pane(page, 'Images');
+  // The rebuilt child now hangs under the base (it was a leaf before: VS Code shows it collapsed).
+  await h.expandRow(await h.treeRow(page, images, `${repo}/base:1`));
+  await h.expandRow(await h.treeRow(page, images, `${repo}/child:1`));
+  const deadline = Date.now() + 30_000;
+  for (const role of ['child', 'grandchild']) {
+    for (;;) {
+      const r = await h.treeRow(page, images, `${repo}/${role}:1`);
+      const label = await ariaOf(r);
+      if (!/· stale\b/.test(label)) break;
+      if (Date.now() > deadline) throw new Error(`${repo}/${role}:1 is still marked stale: ${label}`);
+      await sleep(300);
+    }
+  }
+  await (await h.treeRow(page, images, `${repo}/child:1`)).hover();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'rebuild.png') });
+}
+
 /** Issue 6: the Container Overhead panel from the palette, the CPU workload on the sample base image. */
 async function overheadUi(page) {
   const overheadLabel = 'io.container-lineage.overhead';
@@ -440,6 +547,99 @@ async function overheadUi(page) {
   for (let i = 0; i < 20 && left().length; i++) await sleep(500);
   if (left().length) throw new Error(`experiment containers left on the engine: ${left().join('; ')}`);
   if (runIds.size === 0) console.log('      (no experiment container was seen while it ran; checked by label and image only)');
+}
+
+/** Issue 14: serve the sample web image from the palette, two browser contexts, the Sessions view, a logout. */
+async function serveUi(page, cs) {
+  const { chromium } = await import('playwright-core');
+  /** Session containers seen (hostnames = short container IDs), removed in `finally` if still there. */
+  const seen = new Set();
+  let browser;
+  const statusItem = page.locator('.part.statusbar .statusbar-item[id^="container-lineage.container-lineage."]').filter({ hasText: /127\.0\.0\.1:\d+/ });
+  try {
+    await h.runFromPalette(page, 'Container Lineage: Serve with a Container per Session…');
+    const box = page.locator('.quick-input-widget');
+    const input = box.locator('input.input');
+    await box.locator('input[placeholder^="Image to serve"]').waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(SAMPLE.web);
+    const row = box.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${SAMPLE.web.replace(/[./]/g, '\\$&')}\\s*$`) }) }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.click();
+    await box.filter({ hasText: 'Port the server in' }).waitFor({ state: 'visible', timeout: 15_000 });
+    const prefilled = await input.inputValue();
+    if (prefilled !== '8080') throw new Error(`the port prompt is pre-filled with ${JSON.stringify(prefilled)}, not the image's EXPOSE 8080`);
+    await page.keyboard.press('Enter');
+    await statusItem.first().waitFor({ state: 'visible', timeout: 60_000 });
+    const url = `http://${/127\.0\.0\.1:\d+/.exec(await statusItem.first().innerText())[0]}/`;
+    console.log(`      gateway at ${url}`);
+
+    browser = await chromium.launch({ executablePath: cs.chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const users = [];
+    for (const [name, amount] of [['a', 25], ['b', 40]]) {
+      const context = await browser.newContext({ viewport: { width: 640, height: 420 } });
+      const p = await context.newPage();
+      await p.goto(url); // index.html refreshes to the account page
+      await p.locator('#balance').waitFor({ timeout: 60_000 });
+      await p.locator('input[name="deposit"]').fill(String(amount));
+      await p.locator('button', { hasText: 'Deposit' }).click();
+      await p.locator('#balance', { hasText: String(100 + amount) }).waitFor({ timeout: 15_000 });
+      const container = await p.locator('#container').innerText();
+      seen.add(container);
+      users.push({ name, p, container, balance: 100 + amount });
+    }
+    if (users[0].container === users[1].container) throw new Error(`both browser contexts reached container ${users[0].container}`);
+    for (const u of users) await u.p.screenshot({ path: path.join(ARTIFACTS, `serve-browser-${u.name}.png`) });
+
+    await openContainer(page);
+    const sessions = pane(page, 'Sessions');
+    const header = sessions.locator('.pane-header');
+    await header.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const sessionRows = async () => (await sessions.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).filter((l) => /^[0-9a-f]{8} cl-session-/.test(l));
+    const waitRows = async (n) => {
+      const deadline = Date.now() + 20_000;
+      while ((await sessionRows()).length !== n) {
+        if (Date.now() > deadline) throw new Error(`the Sessions view shows ${JSON.stringify(await sessionRows())}, not ${n} session(s)`);
+        await sleep(300);
+      }
+      return sessionRows();
+    };
+    await (await h.treeRow(page, sessions, SAMPLE.web)).waitFor();
+    const two = await waitRows(2);
+    for (const r of two) if (!/ req · .* · login \d+ ms \((cold|warm)\)/.test(r)) throw new Error(`a session row lacks requests, bytes or login latency: ${JSON.stringify(r)}`);
+
+    await page.mouse.move(25, 650);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-two.png') });
+    // User a logs out through the page's link: the gateway destroys a's container.
+    await users[0].p.locator('a', { hasText: 'Log out' }).click();
+    await users[0].p.locator('h1', { hasText: 'Logged out' }).waitFor({ timeout: 15_000 });
+    await waitRows(1);
+    // User b is untouched.
+    await users[1].p.goto(`${url}cgi-bin/account`); // not reload(): that would repeat the deposit
+    await users[1].p.locator('#balance', { hasText: String(users[1].balance) }).waitFor({ timeout: 15_000 });
+    const gone = docker('ps', '-a', '--filter', `id=${users[0].container}`, '--format', '{{.ID}}');
+    if (gone) throw new Error(`a's container ${users[0].container} still exists after the logout`);
+    await page.mouse.move(25, 650);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve.png') });
+
+    // Stop Gateway from the gateway row's inline action: the status bar item goes, b's container too.
+    const gwRow = await h.treeRow(page, sessions, SAMPLE.web);
+    await gwRow.hover();
+    await gwRow.locator('.action-label[aria-label="Stop Gateway"]').click({ timeout: 10_000 });
+    await statusItem.first().waitFor({ state: 'hidden', timeout: 30_000 });
+    const left = [...seen].filter((id) => docker('ps', '-a', '--filter', `id=${id}`, '--format', '{{.ID}}'));
+    if (left.length) throw new Error(`session containers left after Stop Gateway: ${left.join(', ')}`);
+  } finally {
+    await browser?.close().catch(() => {});
+    if (await statusItem.count().catch(() => 0)) await h.runFromPalette(page, 'Container Lineage: Stop Gateway').catch(() => {});
+    for (const id of seen) {
+      try {
+        docker('rm', '--force', id);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
 }
 
 /**
@@ -556,8 +756,9 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
   try {
     fixture = scenario.setup?.();
     if (fixture) running.add(fixture.cleanup); // Ctrl-C removes them too
-    // A setup may name the engine (the podman scenario's private socket) and its fixtures.
-    const env = { ...scenario.env, ...fixture?.env, CL_TEST_RESULTS: resultsFile, CL_TEST_GREP: scenario.grep, CL_TEST_INVERT: scenario.invert ? '1' : '0' };
+    // A setup may name the engine (the podman scenario's private socket) and its fixtures. The
+    // recipe store (issue 13) lives in the scenario's own state folder, never the user's.
+    const env = { XDG_STATE_HOME: path.join(dir, 'state'), ...scenario.env, ...fixture?.env, CL_TEST_RESULTS: resultsFile, CL_TEST_GREP: scenario.grep, CL_TEST_INVERT: scenario.invert ? '1' : '0' };
     server = await h.startCodeServer(cs, { userDataDir, extensionsDir, folder: SAMPLES, env });
     running.add(server.stop);
     console.log(`  code-server ${cs.version} at ${server.url} (pid ${server.pid})`);
@@ -575,7 +776,7 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
     console.log(results.spec.replace(/^/gm, '  '));
     for (const t of results.summary.tests) outcomes.push({ scenario: scenario.name, state: t.state });
     console.log('  UI');
-    await scenario.ui({ page: browser.page, results, scenario: scenario.name, fixture });
+    await scenario.ui({ page: browser.page, results, scenario: scenario.name, fixture, cs });
     await check(scenario.name, 'nothing from Container Lineage logged an error in the extension host log', async () => {
       const errors = h.extensionHostErrors(userDataDir, OUR_IDS);
       if (errors.length) throw new Error(errors.join('\n'));
@@ -629,4 +830,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   });
 }
 
-export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi, podmanSetup, podmanUi };
+export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi, podmanSetup, podmanUi, serveUi };

@@ -7,6 +7,8 @@ import { registerLineage } from './views/images';
 import { registerBuildFeature } from './commands/buildFeature';
 import { registerOverhead } from './commands/overhead';
 import { registerThrowaway, shutdownThrowaway } from './commands/transactions';
+import { registerServe, shutdownServe } from './commands/serve';
+import { registerStaleFeature } from './commands/staleFeature';
 
 let services: Services | undefined;
 
@@ -38,6 +40,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   register('build child images', registerBuildFeature);
   register('overhead metrics', registerOverhead);
   register('throwaway containers', registerThrowaway);
+  register('container per session', registerServe);
+  register('stale descendants', registerStaleFeature);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -53,7 +57,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
 }
 
 export async function deactivate(): Promise<void> {
-  // Throwaway containers (transactions, warm pools, shells) are removed before the host goes away.
+  // Throwaway containers (gateways' sessions, transactions, warm pools, shells) are removed before the host goes away.
+  await shutdownServe().catch(() => undefined);
   await shutdownThrowaway().catch(() => undefined);
   services?.engine.dispose();
   services = undefined;

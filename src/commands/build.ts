@@ -10,7 +10,9 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Services } from '../services';
 import { instructionForStep, parseDockerfile, targetStage, type DockerfileModel } from '../core/dockerfile';
 import { deriveImageName, validateImageName } from '../core/tagname';
-import { buildImage, type BuildResult } from '../engine/build';
+import type { BuildResult } from '../engine/build';
+import { buildWithProvenance } from '../engine/provenanceBuild';
+import { RecipeStore } from '../store/recipeStore';
 
 export const BUILD_COMMAND = 'containerLineage.buildImage';
 /** Reveal command of the Images view (lineage feature); used only when registered. */
@@ -140,6 +142,8 @@ export function registerBuild(services: Services): void {
   const { context, log } = services;
   const diagnostics = vscode.languages.createDiagnosticCollection('container-lineage-build');
   context.subscriptions.push(diagnostics);
+  // Every build records its base labels and, for a Dockerfile on disk, its recipe (Rebuild Descendants).
+  const recipes = new RecipeStore(undefined, { warn: (m) => log.warn(m) });
 
   const run = async (arg?: unknown, opts: BuildCommandOptions = {}): Promise<BuildResult | undefined> => {
     if (!vscode.workspace.isTrusted) {
@@ -272,9 +276,11 @@ export function registerBuild(services: Services): void {
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
         try {
-          return await buildImage(docker, {
+          return await buildWithProvenance(docker, {
             contextDir: contextFolder!,
             dockerfileText: text,
+            dockerfilePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined,
+            names: services.engine.dialect.names,
             tag,
             target,
             buildArgs,
@@ -291,7 +297,7 @@ export function registerBuild(services: Services): void {
                 if (/^Step \d+\/\d+ : /.test(line)) progress.report({ message: line.length > 80 ? `${line.slice(0, 79)}…` : line });
               }
             },
-          });
+          }, recipes);
         } finally {
           sub.dispose();
         }
@@ -300,6 +306,7 @@ export function registerBuild(services: Services): void {
     if (partial) log.info(`[build] ${partial}`);
 
     if (result.ok) {
+      if (result.recipeError) log.warn(result.recipeError);
       diagnostics.delete(doc.uri);
       await state.update(LAST_TAG_KEY, { ...lastTags, [key]: tag });
       await state.update(LAST_ARGS_KEY, { ...state.get<Record<string, Record<string, string>>>(LAST_ARGS_KEY, {}), [key]: buildArgs });

@@ -157,7 +157,7 @@ export class ThrowawayFeature implements vscode.Disposable {
  * reference string, or a quick pick of local images. Returns undefined when the user dismissed the
  * pick or the images could not be listed (the error is shown).
  */
-export async function pickImage(feature: ThrowawayFeature, arg: unknown, placeHolder: string, ask = true): Promise<string | undefined> {
+export async function pickImage(feature: { runner(): { docker: TransactionRunner['docker'] } }, arg: unknown, placeHolder: string, ask = true): Promise<string | undefined> {
   if (typeof arg === 'string' && arg) return arg;
   const item = arg as { kind?: string; node?: { image?: { id: string; repoTags?: string[] } } } | undefined;
   if (item?.kind === 'image' && item.node?.image) return item.node.image.repoTags?.[0] ?? item.node.image.id;

@@ -11,7 +11,8 @@
  * - `io.container-lineage.created=<ISO 8601 time>`;
  * - pooled (warm pool) containers also `io.container-lineage.pool=<image>`;
  * - throwaway shells also `io.container-lineage.kind=shell` (transactions: `transaction`,
- *   pool: `pool`).
+ *   pool: `pool`; the session gateway's containers and network: `session`);
+ * - the session gateway's containers and network also `io.container-lineage.serve=<gateway id>`.
  */
 
 export const LABEL_THROWAWAY = 'io.container-lineage.throwaway';
@@ -21,9 +22,10 @@ export const LABEL_OWNER_START = 'io.container-lineage.owner-start';
 export const LABEL_CREATED = 'io.container-lineage.created';
 export const LABEL_POOL = 'io.container-lineage.pool';
 export const LABEL_KIND = 'io.container-lineage.kind';
+export const LABEL_SERVE = 'io.container-lineage.serve';
 
 /** What a throwaway container is used for. */
-export type ThrowawayKind = 'transaction' | 'pool' | 'shell';
+export type ThrowawayKind = 'transaction' | 'pool' | 'shell' | 'session';
 
 /** How the Containers view should mark a container. */
 export type ContainerMark = 'throwaway' | 'pooled';

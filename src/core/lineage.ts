@@ -6,9 +6,10 @@
  * Parent choice for each image, most reliable first (each edge records its {@link ParentRule}):
  *  1. `parent-field`: the engine's `Parent` names an image in the input (legacy builder,
  *     `docker commit`). Empty for pulled and BuildKit-built images, so never relied on alone.
- *  2. `base-label`: `org.opencontainers.image.base.digest` / `.base.name` (Buildah, some
- *     official images) resolves to a local image. A label inherited unchanged from the
- *     structural parent is ignored (labels are inherited by children).
+ *  2. `base-label`: `org.opencontainers.image.base.digest` (else `.base.name` when there is no
+ *     digest label) resolves to a local image (Buildah, some official images, every build and
+ *     commit of this extension). A label inherited unchanged from the structural parent is
+ *     ignored (labels are inherited by children).
  *  3. `layer-prefix`: the nearest image whose diff-ID chain is a strict prefix of this chain.
  *  4. `same-layers-history`: an image with the *same* chain whose history is a strict prefix of
  *     this image's history (a child that only adds ENV/LABEL/CMD…). Same chain without such a
@@ -527,7 +528,9 @@ export function buildLineage(
       (structural.parent.labels[BASE_DIGEST_LABEL] ?? '') === (digestLabel ?? '') &&
       (structural.parent.labels[BASE_NAME_LABEL] ?? '') === (nameLabel ?? '');
     if ((digestLabel || nameLabel) && !inherited) {
-      const target = (digestLabel && byDigest.get(digestLabel)) || (nameLabel && byName.find(nameLabel)) || undefined;
+      // A digest that names no local image says the base was another version of that name (e.g. a
+      // base rebuilt since): the name then must not stand in for it.
+      const target = digestLabel ? byDigest.get(digestLabel) : nameLabel ? byName.find(nameLabel) : undefined;
       if (target && target.id !== image.id && target.layers.length <= image.layers.length) {
         parentOf.set(image.id, { parent: target, rule: 'base-label', detail: digestLabel && byDigest.get(digestLabel) ? `${BASE_DIGEST_LABEL}=${digestLabel}` : `${BASE_NAME_LABEL}=${nameLabel}` });
         continue;

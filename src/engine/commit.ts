@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { splitRepoTag } from '../core/tagname';
+import { commitProvenanceChange } from './provenanceBuild';
 
 /** What to commit. */
 export interface CommitRequest {
@@ -65,8 +66,9 @@ export async function commitContainer(docker: Docker, req: CommitRequest): Promi
   }
   if (req.comment) opts.comment = req.comment;
   if (req.author) opts.author = req.author;
-  const changes = (req.changes ?? []).map((c) => c.trim()).filter((c) => c.length > 0);
-  if (changes.length > 0) opts.changes = changes;
+  // The base labels first: a LABEL the caller gives for the same key wins.
+  const changes = [await commitProvenanceChange(docker, info.Image, info.Config?.Image), ...(req.changes ?? []).map((c) => c.trim()).filter((c) => c.length > 0)];
+  opts.changes = changes;
   const res = (await container.commit(opts)) as { Id?: string; id?: string };
   const imageId = res.Id ?? res.id;
   if (!imageId) throw new Error('The engine committed the container but returned no image ID.');

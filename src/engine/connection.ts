@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { builderVersion, detectEngineKind, engineTitle, type EngineKind } from '../core/dialect';
+import { builderVersion, detectEngineKind, dialectOf, engineTitle, type EngineDialect, type EngineKind } from '../core/dialect';
 import { formatEndpoint, type EngineEndpoint } from './endpoint';
 import { nodeResolveIo, resolveCandidates, type Candidate, type ResolveInput } from './resolve';
 
@@ -134,6 +134,11 @@ export class EngineConnection {
   /** Current connection state. */
   get state(): EngineState {
     return this.current;
+  }
+
+  /** The dialect of the connected engine (names, states, events); Docker's while none is. */
+  get dialect(): EngineDialect {
+    return dialectOf(this.current.kind === 'connected' ? this.current.info.kind : undefined);
   }
 
   /** Subscribe to state changes; returns a disposable that unsubscribes. */

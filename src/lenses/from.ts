@@ -17,6 +17,7 @@ import { planFromLenses, statusTitle, type LocalImageView } from '../core/fromle
 import type { LineageSource } from '../engine/lineageSource';
 import { lineageSourceFor } from '../views/sharedSource';
 import { BUILD_COMMAND, isDockerfileDocument, revealImageInTree } from '../commands/build';
+import { contributedFromLenses, fromLensContributors } from './fromLensContributions';
 
 export const SHOW_IN_TREE_COMMAND = 'containerLineage.showBaseInTree';
 export const GO_TO_STAGE_COMMAND = 'containerLineage.goToStage';
@@ -126,6 +127,7 @@ class FromLensProvider implements vscode.CodeLensProvider {
 
   constructor(private readonly local: LocalImages) {
     local.onDidChange(() => this.changed.fire());
+    fromLensContributors.onDidChange(() => this.changed.fire());
   }
 
   private model(doc: vscode.TextDocument): DockerfileModel {
@@ -148,7 +150,8 @@ class FromLensProvider implements vscode.CodeLensProvider {
     this.local.setWatching(true);
     const local = await this.local.get();
     if (token.isCancellationRequested) return [];
-    return fromLenses(model, doc.uri, local).map((l) => {
+    // Contributed lenses (e.g. "base rebuilt since …") first on their line: they need attention.
+    return [...contributedFromLenses(doc, model, local?.images, local?.names), ...fromLenses(model, doc.uri, local)].map((l) => {
       const range = new vscode.Range(l.line, 0, l.line, 0);
       return new vscode.CodeLens(range, { title: l.title, command: l.command ?? '', arguments: l.arguments, tooltip: l.tooltip });
     });

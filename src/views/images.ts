@@ -28,6 +28,7 @@ import { createEngineAwareTreeView, type EngineNotice } from './engineMessage';
 import { ContainersProvider, containerIcon, containerTooltip } from './containers';
 import { registerImageCommands } from '../commands/images';
 import { registerContainerCommands } from '../commands/containers';
+import { decorateImageItem, imageItemDecorators } from './imageDecorations';
 
 export const IMAGES_VIEW = 'containerLineage.images';
 export const CONTAINERS_VIEW = 'containerLineage.containers';
@@ -75,6 +76,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const sub = source.onDidChange(() => this.onModelChange());
     this.subscriptions.push(
       new vscode.Disposable(() => sub.dispose()),
+      imageItemDecorators.onDidChange(() => this.changed.fire()),
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.onModelChange(true);
@@ -94,7 +96,9 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const stale: ImagesElement[] = [];
     for (const node of forest?.byId.values() ?? []) {
       const id = node.image.id;
-      const sig = imageSignature(node, withContainers);
+      // The item as rendered at a fixed moment (ages aside: RelativeTimes re-renders those),
+      // decorations included, plus what hangs under it.
+      const sig = imageSignature(this.render(node, 0), node, withContainers);
       signatures.set(id, sig);
       const element = this.elements.get(id);
       if (!element) continue;
@@ -156,9 +160,15 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
   }
 
   getTreeItem(element: ImagesElement): vscode.TreeItem {
-    const item = element.kind === 'image' ? imageItem(element.node) : containerUnderImageItem(element, this.times);
+    const item = element.kind === 'image' ? this.render(element.node) : containerUnderImageItem(element, this.times);
     this.shown.set(element, String(item.description ?? ''));
     return item;
+  }
+
+  /** An image's item as shown: the view's rendering plus every feature's decoration (imageDecorations.ts). */
+  private render(node: LineageNode, now = Date.now()): vscode.TreeItem {
+    const snap = this.source.snapshot;
+    return decorateImageItem(imageItem(node, now), node, snap?.images ?? [], snap?.dialect.names);
   }
 
   /**
@@ -171,7 +181,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const now = Date.now();
     const stale: ImagesElement[] = [];
     for (const [element, description] of this.shown) {
-      const current = element.kind === 'image' ? imageDescription(element.node, now) : containerUnderImageDescription(element.container, this.times, now);
+      const current = element.kind === 'image' ? String(this.render(element.node, now).description ?? '') : containerUnderImageDescription(element.container, this.times, now);
       if (current !== description) stale.push(element);
     }
     if (stale.length) this.changed.fire(stale);

@@ -5,7 +5,8 @@
  * engine, events arrive every few hundred ms) would receive no item. Relative times are left
  * out: {@link RelativeTimes} re-renders those.
  */
-import { bestTag, type ContainerRecord, type LineageNode } from '../core/lineage';
+import type * as vscode from 'vscode';
+import type { ContainerRecord, LineageNode } from '../core/lineage';
 import { classifyContainer } from '../core/labels';
 import { parseTimedStatus } from '../core/statusClock';
 
@@ -15,27 +16,24 @@ function statusShape(status: string): string {
   return t ? `${t.prefix}|${t.suffix}` : status;
 }
 
-/** Everything an image item renders (label, description, tooltip, icon, context, children). */
-export function imageSignature(node: LineageNode, showContainers: boolean): string {
-  const i = node.image;
+/**
+ * What an image item shows: `item` as rendered (at a fixed moment, so ages do not count; with
+ * every feature's decoration) and the children and containers under it.
+ */
+export function imageSignature(item: vscode.TreeItem, node: LineageNode, showContainers: boolean): string {
+  const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  const icon = JSON.stringify(item.iconPath ?? null);
   return JSON.stringify([
-    bestTag(i),
-    i.names ?? [],
-    i.repoTags,
-    i.repoDigests,
-    i.created,
-    i.size,
-    i.layers.length,
-    node.uniqueSize,
-    node.dangling,
-    node.rule,
-    node.ruleDetail ?? '',
-    node.parent?.image.id ?? '',
-    node.parent ? bestTag(node.parent.image) : '',
+    label,
+    item.description ?? '',
+    tooltip,
+    icon,
+    item.contextValue ?? '',
+    item.collapsibleState ?? 0,
+    item.resourceUri?.toString() ?? '',
     node.children.map((c) => c.image.id),
     showContainers ? node.containers.map((c) => c.id) : [],
-    // The tooltip lists the containers with their state.
-    node.containers.map((c) => `${c.names[0] ?? ''} ${c.state}`),
   ]);
 }
 

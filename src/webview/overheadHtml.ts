@@ -6,7 +6,7 @@
  * The panel's HTML: static markup only (no data), a CSP with a nonce, local resources only.
  * Used by the panel and by the browser test, which renders it outside VS Code.
  */
-export function overheadHtml(o: { cspSource: string; nonce: string; chartUri: string; scriptUri: string; cssUri: string }): string {
+export function overheadHtml(o: { cspSource: string; nonce: string; chartUri: string; scriptUri: string; cssUri: string; serveCostUri?: string }): string {
   const csp = [
     "default-src 'none'",
     `img-src ${o.cspSource} data:`,
@@ -74,6 +74,17 @@ export function overheadHtml(o: { cspSource: string; nonce: string; chartUri: st
     <ul id="notes" class="notes"></ul>
   </section>
 
+  <section id="serve-cost" aria-labelledby="serve-cost-h" hidden>
+    <h2 id="serve-cost-h">Container per session: <span id="serve-cost-title"></span></h2>
+    <p id="serve-cost-description"></p>
+    <table id="serve-cost-table">
+      <caption>Login and per-request latency (ms)</caption>
+      <thead><tr><th scope="col">Series</th><th scope="col">n</th><th scope="col">Median</th><th scope="col">p95</th><th scope="col">Min</th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <ul id="serve-cost-ratios"></ul>
+  </section>
+
   <section id="live" aria-labelledby="live-h">
     <h2 id="live-h">Live CPU and memory</h2>
     <fieldset>
@@ -87,6 +98,6 @@ export function overheadHtml(o: { cspSource: string; nonce: string; chartUri: st
 </main>
 <script nonce="${o.nonce}" src="${o.chartUri}"></script>
 <script nonce="${o.nonce}" src="${o.scriptUri}"></script>
-</body>
+${o.serveCostUri ? `<script nonce="${o.nonce}" src="${o.serveCostUri}"></script>\n` : ''}</body>
 </html>`;
 }

@@ -17,6 +17,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import type { OverheadReport } from '../core/experiment';
+import type { ServeCostReport } from '../core/serveCost';
 import { reportToCsv, reportToMarkdown } from '../core/overheadReport';
 import { runOverheadExperiment } from '../engine/overhead';
 import { listRunningContainers, streamStats } from '../engine/stats';
@@ -129,6 +130,12 @@ export class OverheadPanel implements vscode.Disposable {
   showReport(report: OverheadReport): void {
     this.state.report = report;
     this.post({ type: 'report', report });
+  }
+
+  /** Show a session-gateway cost measurement in its own section (media/serve-cost.js). */
+  showServeCost(report: ServeCostReport): void {
+    this.state.serveCost = report;
+    this.post({ type: 'serveCost', report });
   }
 
   /**
@@ -334,7 +341,8 @@ export class OverheadPanel implements vscode.Disposable {
     const chart = webview.asWebviewUri(vscode.Uri.joinPath(media, 'vendor', 'chart.umd.js'));
     const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'overhead.js'));
     const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'overhead.css'));
-    return overheadHtml({ cspSource: webview.cspSource, nonce, chartUri: chart.toString(), scriptUri: script.toString(), cssUri: css.toString() });
+    const serveCost = webview.asWebviewUri(vscode.Uri.joinPath(media, 'serve-cost.js'));
+    return overheadHtml({ cspSource: webview.cspSource, nonce, chartUri: chart.toString(), scriptUri: script.toString(), cssUri: css.toString(), serveCostUri: serveCost.toString() });
   }
 
   dispose(): void {

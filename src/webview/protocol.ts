@@ -5,6 +5,7 @@
  * everything else with a reason. No `vscode` import, so it is unit-testable.
  */
 import type { OverheadReport } from '../core/experiment';
+import type { ServeCostReport } from '../core/serveCost';
 import type { StatsSummary } from '../core/statsFormulas';
 import { WORKLOAD_IDS, type WorkloadId } from '../core/workloads';
 
@@ -43,6 +44,8 @@ export interface PanelState {
   containers: ContainerChoice[];
   watched: string[];
   live: Record<string, { name: string; points: LivePoint[]; ended?: string }>;
+  /** The last session-gateway cost measurement (rendered by media/serve-cost.js). */
+  serveCost?: ServeCostReport;
 }
 
 /** Host → webview. */
@@ -55,6 +58,7 @@ export type HostMessage =
   | { type: 'live'; containerId: string; name: string; point: LivePoint; sample: StatsSummary }
   | { type: 'liveEnded'; containerId: string; message: string }
   | { type: 'error'; message: string }
+  | { type: 'serveCost'; report: ServeCostReport }
   /** Test hook: the webview answers with `probeResult` describing its rendered DOM. */
   | { type: 'probe'; requestId: string };
 

@@ -151,6 +151,7 @@ describe('scripts/engine.sh and the sample family on the real engine', function 
       ['lineage-sample/child:1.0', 'lineage-sample/grandchild:1.0'],
       ['lineage-sample/base:1.0', 'lineage-sample/committed:1.0'],
       ['busybox:latest', 'lineage-sample/multistage:1.0'],
+      ['busybox:latest', 'lineage-sample/web:1.0'],
     ];
     for (const [parent, child] of pairs) {
       it(`${child} starts with all layers of ${parent}, and adds some`, async function () {

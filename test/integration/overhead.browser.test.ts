@@ -14,6 +14,7 @@ import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import type { OverheadReport } from '../../src/core/experiment';
 import { overheadHtml } from '../../src/webview/overheadHtml';
+import { summarizeServeCost } from '../../src/core/serveCost';
 
 const ROOT = join(__dirname, '..', '..');
 const HOSTILE = `<img src=x onerror="alert(1)"></script><script>alert(2)</script>`;
@@ -56,6 +57,7 @@ describe('Container Overhead page in headless Chromium', function () {
       chartUri: `${origin}/media/vendor/chart.umd.js`,
       scriptUri: `${origin}/media/overhead.js`,
       cssUri: `${origin}/media/overhead.css`,
+      serveCostUri: `${origin}/media/serve-cost.js`,
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
@@ -117,6 +119,11 @@ describe('Container Overhead page in headless Chromium', function () {
         containers: [{ id: 'a'.repeat(64), name: `web-${HOSTILE}`, image: `img-${HOSTILE}` }],
         watched: ['a'.repeat(64)],
         live: { ['a'.repeat(64)]: { name: `web-${HOSTILE}`, points: [{ t: 0, cpuPercent: 1, memoryBytes: 1e6 }, { t: 1000, cpuPercent: 3, memoryBytes: 2e6 }], ended: `ended ${HOSTILE}` } },
+        // The session gateway's cost section (media/serve-cost.js).
+        serveCost: summarizeServeCost(
+          { image: `evil:${HOSTILE}`, containerPort: 8080, sessions: 2, requestsPerSession: 1, path: `/p${HOSTILE}`, startedAt: 0, durationMs: 1000, notes: [] },
+          { loginCold: [400, 500], loginWarm: [20, 30], loginFreshDirect: [450, 460], loginShared: [5, 6], requestGateway: [3, 4], requestDirect: [2, 3] },
+        ),
       },
     });
     await send({ type: 'error', message: `error ${HOSTILE}` });
@@ -130,10 +137,12 @@ describe('Container Overhead page in headless Chromium', function () {
     assert.equal(result.injectedElements, 0, 'no element was created from engine strings');
     assert.equal(result.scriptRan, false);
     assert.equal(result.charts, 3, 'distribution, lifecycle and live charts drawn');
-    for (const where of ['evil:', 'layer ', 'note ', 'web-', 'ended ', 'error ']) {
+    for (const where of ['evil:', 'layer ', 'note ', 'web-', 'ended ', 'error ', 'Container per session: evil:', 'request(s) per session on /p']) {
       assert.ok(result.text.includes(`${where}${HOSTILE}`), `"${where}<hostile>" shown literally`);
     }
     assert.equal(await page.inputValue('#image'), `evil:${HOSTILE}`);
+    assert.match(result.text, /login: gateway, warm pool\t2\t25\.0\t/);
+    assert.match(result.text, /Per request through the gateway: ×1\.40 a direct request/);
     const csp = ((await page.evaluate(() => (globalThis as any).__posted)) as Array<{ type: string }>).filter((m) => m.type === '__csp');
     assert.deepEqual(csp, [], 'no CSP violation');
     assert.deepEqual(problems, []);

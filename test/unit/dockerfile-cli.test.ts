@@ -2,23 +2,11 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../src/core/dockerfile';
 import { formatStages, run, stageJson } from '../../src/cli/stages';
+import { captureCli } from './cliCapture';
 
 const FIX = join(__dirname, '..', 'fixtures', 'dockerfiles');
 
-async function capture(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  let out = '';
-  let err = '';
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await run(args), out, err };
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-}
+const capture = (args: string[]) => captureCli(run, args);
 
 describe('CLI: container-lineage stages', () => {
   it('--json with --build-arg prints each stage: lines, written, resolved, link or image, unresolved', async () => {

@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { services, waitFor } from './helpers';
+import { connectedForBuilds, restoreBuildNetwork, services, waitFor } from './helpers';
 
 const BUILD = 'containerLineage.buildImage';
 const LABELS = { 'io.container-lineage.test': 'build' };
@@ -48,14 +48,11 @@ describe('Build child images (lenses, build command, diagnostics)', function () 
   const tags: string[] = [];
 
   before(async () => {
-    const s = await services();
-    await waitFor('engine connected', 60_000, () => (s.engine.state.kind === 'connected' ? true : undefined));
-    // RUN steps without network: hermetic, and independent of the engine's bridge.
-    await vscode.workspace.getConfiguration('containerLineage').update('build.network', 'none', vscode.ConfigurationTarget.Global);
+    await connectedForBuilds();
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('containerLineage').update('build.network', undefined, vscode.ConfigurationTarget.Global);
+    await restoreBuildNetwork();
     const docker = (await services()).engine.docker();
     for (const t of tags) await docker.getImage(t).remove().catch(() => undefined);
     // Leave the Images view settled: the removed images gone from the provider, and the selection

@@ -23,14 +23,14 @@ describe('Foundation', () => {
     assert.equal(api.services.context.extension.id, EXTENSION_ID);
   });
 
-  it('contributes the Container Lineage view container with the Images and Containers views', () => {
+  it('contributes the Container Lineage view container with the Images, Containers and Sessions views', () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
       contributes: { viewsContainers: { activitybar: { id: string }[] }; views: Record<string, { id: string; name: string }[]> };
     };
     assert.ok(pkg.contributes.viewsContainers.activitybar.some((c) => c.id === 'containerLineage'));
     assert.deepEqual(
       pkg.contributes.views.containerLineage.map((v) => v.id),
-      ['containerLineage.images', 'containerLineage.containers'],
+      ['containerLineage.images', 'containerLineage.containers', 'containerLineage.sessions'],
     );
   });
 

@@ -50,3 +50,19 @@ export function findRow<R extends { children: R[] }>(items: R[], pred: (i: R) =>
   }
   return undefined;
 }
+
+/**
+ * For suites that build: waits for the engine, then runs builds' RUN steps without network
+ * (hermetic, independent of the engine's bridge) until {@link restoreBuildNetwork}.
+ */
+export async function connectedForBuilds(): Promise<Services> {
+  const s = await services();
+  await waitFor('engine connected', 60_000, () => (s.engine.state.kind === 'connected' ? true : undefined));
+  await vscode.workspace.getConfiguration('containerLineage').update('build.network', 'none', vscode.ConfigurationTarget.Global);
+  return s;
+}
+
+/** Undo {@link connectedForBuilds}'s network setting. */
+export async function restoreBuildNetwork(): Promise<void> {
+  await vscode.workspace.getConfiguration('containerLineage').update('build.network', undefined, vscode.ConfigurationTarget.Global);
+}
