@@ -76,7 +76,8 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const sub = source.onDidChange(() => this.onModelChange());
     this.subscriptions.push(
       new vscode.Disposable(() => sub.dispose()),
-      imageItemDecorators.onDidChange(() => this.changed.fire()),
+      // A feature changed its decorations (e.g. stale marks): refresh the items that read differently.
+      imageItemDecorators.onDidChange(() => this.onModelChange()),
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.onModelChange(true);
