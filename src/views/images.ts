@@ -64,6 +64,8 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
   private readonly containerElements = new Map<string, ContainerElement>();
   /** What each item showed when VS Code was last told about it (see treeDiff.ts). */
   private signatures = new Map<string, string>();
+  /** Each image's parent ID ('' for a root) as VS Code was last told. */
+  private parents = new Map<string, string>();
   private rootIds: string | undefined;
   /** The description each element was last rendered with (to re-render only what changed). */
   private readonly shown = new Map<ImagesElement, string>();
@@ -87,16 +89,23 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
 
   /**
    * A new snapshot (or setting): tell VS Code only about the items that read differently, so the
-   * others keep their handles; the whole tree only when the roots changed.
+   * others keep their handles. The whole tree when the roots changed or a shown image moved to
+   * another parent: VS Code's tree keeps a moved item under its old parent too when only some
+   * items are refreshed (seen when a base was rebuilt: its children were listed twice).
    */
   private onModelChange(all = false): void {
     const forest = this.forest();
     const roots = forest?.roots.map((n) => n.image.id).join(' ');
     const withContainers = showContainers();
     const signatures = new Map<string, string>();
+    const parents = new Map<string, string>();
     const stale: ImagesElement[] = [];
+    let moved = false;
     for (const node of forest?.byId.values() ?? []) {
       const id = node.image.id;
+      const parent = node.parent?.image.id ?? '';
+      parents.set(id, parent);
+      if (this.elements.has(id) && this.parents.has(id) && this.parents.get(id) !== parent) moved = true;
       // The item as rendered at a fixed moment (ages aside: RelativeTimes re-renders those),
       // decorations included, plus what hangs under it.
       const sig = imageSignature(this.render(node, 0), node, withContainers);
@@ -120,8 +129,9 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
       this.shown.delete(ce);
       this.containerElements.delete(key);
     }
-    const full = all || roots === undefined || roots !== this.rootIds;
+    const full = all || moved || roots === undefined || roots !== this.rootIds;
     this.signatures = signatures;
+    this.parents = parents;
     this.rootIds = roots;
     if (full) this.changed.fire();
     else if (stale.length) this.changed.fire(stale);
