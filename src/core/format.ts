@@ -63,6 +63,21 @@ export function formatAge(timestampMs: number, now: number = Date.now()): string
 }
 
 /**
+ * An age to the minute, for items that have children (an image in the tree): "Less than a minute
+ * ago" under a minute, otherwise {@link formatAge}. Re-rendering a tree item refreshes what hangs
+ * under it too, so such items should not change every second.
+ */
+export function formatAgeToTheMinute(timestampMs: number, now: number = Date.now()): string {
+  if (Number.isFinite(timestampMs) && now - timestampMs < 60_000) return 'Less than a minute ago';
+  return formatAge(timestampMs, now);
+}
+
+/** ms until {@link formatAgeToTheMinute} of an age of `elapsedMs` reads differently. */
+export function msUntilMinuteAgeChanges(elapsedMs: number): number {
+  return elapsedMs < 60_000 ? Math.max(1, 60_000 - elapsedMs) : msUntilDurationChanges(elapsedMs);
+}
+
+/**
  * go-units `HumanDuration` (github.com/docker/go-units, duration.go) for `seconds` ≥ 0: the text
  * the engine puts in a container's status ("Up 5 minutes", "Exited (0) 2 hours ago").
  */

@@ -17,7 +17,7 @@ import {
   type LineageForest,
   type LineageNode,
 } from '../core/lineage';
-import { formatAge, formatBytes, plural } from '../core/format';
+import { formatAge, formatAgeToTheMinute, formatBytes, plural } from '../core/format';
 import { ruleTooltip } from '../core/ruleWords';
 import type { LineageSource } from '../engine/lineageSource';
 import { RelativeTimes, type TimeRenderer } from './relativeTime';
@@ -264,11 +264,11 @@ export function imageItem(node: LineageNode, now = Date.now()): vscode.TreeItem 
   return item;
 }
 
-/** An image item's description: unique size, age, and flags (dangling, base not present). */
+/** An image item's description: unique size, age (to the minute), and flags (dangling, base not present). */
 export function imageDescription(node: LineageNode, now = Date.now()): string {
   const flags = [node.dangling ? 'dangling' : undefined, node.rule === 'base-not-present' ? 'base not present' : undefined].filter(Boolean);
   const more = node.image.repoTags.length > 1 ? `+${node.image.repoTags.length - 1} · ` : '';
-  return `${more}${formatBytes(node.uniqueSize)} · ${formatAge(node.image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
+  return `${more}${formatBytes(node.uniqueSize)} · ${formatAgeToTheMinute(node.image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
 }
 
 /** Tooltip: all tags, ID, digests, created, sizes, layer count, parent rule. Plain text only. */

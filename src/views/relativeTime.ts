@@ -1,12 +1,13 @@
 /**
  * Keeps the relative times in the Images and Containers views true while they are visible:
- * containers' "Up 5 minutes" / "Exited (0) 2 hours ago" and images' ages. They are re-rendered
+ * containers' "Up 5 minutes" / "Exited (0) 2 hours ago" (to the second) and images' ages (to the
+ * minute: re-rendering an image refreshes everything under it). They are re-rendered
  * from what is cached (the last snapshot and {@link StatusClock}), never by asking the engine;
  * one timer, set for the moment the first displayed text would change, and none while both
  * views are hidden. Item IDs do not change (they never contain text).
  */
 import * as vscode from 'vscode';
-import { msUntilDurationChanges } from '../core/format';
+import { msUntilMinuteAgeChanges } from '../core/format';
 import type { ContainerRecord } from '../core/lineage';
 import { StatusClock } from '../core/statusClock';
 import type { LineageSource } from '../engine/lineageSource';
@@ -65,7 +66,7 @@ export class RelativeTimes implements vscode.Disposable {
     let best = this.clock.msUntilNextChange(now);
     for (const i of this.source.snapshot?.images ?? []) {
       if (!Number.isFinite(i.created)) continue;
-      const ms = msUntilDurationChanges(now - i.created);
+      const ms = msUntilMinuteAgeChanges(now - i.created);
       if (best === undefined || ms < best) best = ms;
     }
     return best;

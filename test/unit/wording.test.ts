@@ -3,7 +3,7 @@
  * clock), Markdown escaping of only what Markdown needs, parent rules in words.
  */
 import assert from 'node:assert/strict';
-import { countList, formatAge, formatBytes, humanDuration, humanDurationLowerBound, msUntilDurationChanges, plural } from '../../src/core/format';
+import { countList, formatAge, formatAgeToTheMinute, msUntilMinuteAgeChanges, formatBytes, humanDuration, humanDurationLowerBound, msUntilDurationChanges, plural } from '../../src/core/format';
 import { codeSpan, escapeMarkdown } from '../../src/core/markdown';
 import { parseTimedStatus, StatusClock } from '../../src/core/statusClock';
 import { RULE_WORDS, ruleTooltip } from '../../src/core/ruleWords';
@@ -62,6 +62,13 @@ describe('durations kept true without the engine', () => {
     assert.equal(msUntilDurationChanges(60_500), 59_500);
     assert.equal(humanDuration((5400_000 - 1) / 1000), 'About an hour');
     assert.equal(msUntilDurationChanges(5000_000), 400_000, 'hours change at the half hour');
+  });
+  it('image ages in the tree change at most once a minute', () => {
+    const now = Date.UTC(2026, 0, 10);
+    assert.equal(formatAgeToTheMinute(now - 5_000, now), 'Less than a minute ago');
+    assert.equal(formatAgeToTheMinute(now - 65_000, now), 'About a minute ago');
+    assert.equal(msUntilMinuteAgeChanges(5_000), 55_000);
+    assert.equal(msUntilMinuteAgeChanges(65_000), 55_000);
   });
   it('parses Docker status texts around their duration', () => {
     assert.deepEqual(parseTimedStatus('Up Less than a second'), { prefix: 'Up ', duration: 'Less than a second', suffix: '', seconds: 0 });
