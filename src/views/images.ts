@@ -22,7 +22,6 @@ import { ruleTooltip } from '../core/ruleWords';
 import type { LineageSource } from '../engine/lineageSource';
 import { RelativeTimes, type TimeRenderer } from './relativeTime';
 import { lineageSourceFor } from './sharedSource';
-import { containerSignature, imageSignature } from './treeDiff';
 import type { Services } from '../services';
 import { createEngineAwareTreeView, type EngineNotice } from './engineMessage';
 import { ContainersProvider, containerIcon, containerTooltip } from './containers';
@@ -62,11 +61,6 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
   /** One element object per image ID for as long as the image is shown (VS Code maps handles by object). */
   private readonly elements = new Map<string, ImageElement>();
   private readonly containerElements = new Map<string, ContainerElement>();
-  /** What each item showed when VS Code was last told about it (see treeDiff.ts). */
-  private signatures = new Map<string, string>();
-  /** Each image's parent ID ('' for a root) as VS Code was last told. */
-  private parents = new Map<string, string>();
-  private rootIds: string | undefined;
   /** The description each element was last rendered with (to re-render only what changed). */
   private readonly shown = new Map<ImagesElement, string>();
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -78,63 +72,32 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const sub = source.onDidChange(() => this.onModelChange());
     this.subscriptions.push(
       new vscode.Disposable(() => sub.dispose()),
-      // A feature changed its decorations (e.g. stale marks): refresh the items that read differently.
-      imageItemDecorators.onDidChange(() => this.onModelChange()),
+      imageItemDecorators.onDidChange(() => this.changed.fire()),
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.onModelChange(true);
+        if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.onModelChange();
       }),
     );
   }
 
   /**
-   * A new snapshot (or setting): tell VS Code only about the items that read differently, so the
-   * others keep their handles. The whole tree when the roots changed or a shown image moved to
-   * another parent: VS Code's tree keeps a moved item under its old parent too when only some
-   * items are refreshed (seen when a base was rebuilt: its children were listed twice).
+   * A new snapshot (or setting): the element objects stay (one per image ID, their node updated)
+   * and the whole tree is refreshed; elements of images no longer shown are dropped.
    */
-  private onModelChange(all = false): void {
+  private onModelChange(): void {
     const forest = this.forest();
-    const roots = forest?.roots.map((n) => n.image.id).join(' ');
-    const withContainers = showContainers();
-    const signatures = new Map<string, string>();
-    const parents = new Map<string, string>();
-    const stale: ImagesElement[] = [];
-    let moved = false;
     for (const node of forest?.byId.values() ?? []) {
-      const id = node.image.id;
-      const parent = node.parent?.image.id ?? '';
-      parents.set(id, parent);
-      if (this.elements.has(id) && this.parents.has(id) && this.parents.get(id) !== parent) moved = true;
-      // The item as rendered at a fixed moment (ages aside: RelativeTimes re-renders those),
-      // decorations included, plus what hangs under it.
-      const sig = imageSignature(this.render(node, 0), node, withContainers);
-      signatures.set(id, sig);
-      const element = this.elements.get(id);
-      if (!element) continue;
-      element.node = node;
-      if (this.signatures.get(id) !== sig) stale.push(element);
-      for (const c of node.containers) {
-        const ce = this.containerElements.get(`${id}/${c.id}`);
-        if (!ce) continue;
-        const changed = containerSignature(ce.container) !== containerSignature(c);
-        ce.container = c;
-        if (changed) stale.push(ce);
-      }
+      const element = this.elements.get(node.image.id);
+      if (element) element.node = node;
     }
-    for (const id of [...this.elements.keys()]) if (!signatures.has(id)) this.forget(id);
+    for (const id of [...this.elements.keys()]) if (!forest?.byId.has(id)) this.forget(id);
     const shownContainers = new Set([...(forest?.byId.values() ?? [])].flatMap((n) => n.containers.map((c) => `${n.image.id}/${c.id}`)));
     for (const [key, ce] of this.containerElements) {
       if (shownContainers.has(key)) continue;
       this.shown.delete(ce);
       this.containerElements.delete(key);
     }
-    const full = all || moved || roots === undefined || roots !== this.rootIds;
-    this.signatures = signatures;
-    this.parents = parents;
-    this.rootIds = roots;
-    if (full) this.changed.fire();
-    else if (stale.length) this.changed.fire(stale);
+    this.changed.fire();
   }
 
   private forget(imageId: string): void {
