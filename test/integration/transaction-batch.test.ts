@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { TransactionRunner } from '../../src/engine/transaction';
 import { runBatch } from '../../src/engine/batch';
 import { LABEL_OWNER_PID } from '../../src/core/labels';
 import { containersOfSession, IMAGE, throwawaySuite } from './helpers-throwaway';
-
-const CLI = join(__dirname, '..', '..', 'src', 'cli.ts');
-
-function cli(args: string[], onSpawn?: (pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  onSpawn?.(child.pid!);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+import { cli } from './helpers-cli';
 
 describe('batches and the CLI (real engine)', function () {
   const ctx = throwawaySuite('batch');
