@@ -131,14 +131,16 @@
   }
 
   // ---------- report ----------
+  /** The table's verdict column, per ComparisonReport.kind (src/core/experiment.ts). */
+  const VERDICT_WORDS = { 'too-few': 'too few samples', 'within-noise': 'within noise', inconclusive: 'no clear difference', slower: 'slower', faster: 'faster' };
   function renderReport() {
     const r = state.report;
     $('results').hidden = !r;
     if (!r) return;
     $('report-title').textContent = `${r.title} on ${r.image}${r.cancelled ? ' (cancelled, partial)' : ''}`;
-    $('report-description').textContent = `${r.description}. n = ${r.n} per series after ${r.warmups} warm-up round(s).`;
+    $('report-description').textContent = `${r.description}. ${r.sampleCounts || `n = ${r.n} per series`}.`;
     const verdicts = $('verdicts');
-    verdicts.replaceChildren(...r.comparisons.map((/** @type {any} */ c) => el('li', { class: c.withinNoise ? 'noise' : 'diff' }, [c.verdict])));
+    verdicts.replaceChildren(...r.comparisons.map((/** @type {any} */ c) => el('li', { class: c.kind === 'slower' || c.kind === 'faster' ? 'diff' : 'noise' }, [c.verdict])));
 
     const tbody = $('series-table').tBodies[0];
     tbody.replaceChildren(
@@ -150,8 +152,8 @@
           el('td', {}, [num(s.summary.p50, 2)]),
           el('td', {}, [num(s.summary.p95, 2)]),
           el('td', {}, [num(s.summary.min, 2)]),
-          el('td', {}, [c ? `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})` : 'baseline']),
-          el('td', {}, [c ? (c.withinNoise ? 'within noise' : c.ratio > 1 ? 'slower' : 'faster') : '']),
+          el('td', {}, [!c ? 'baseline' : c.kind === 'too-few' ? `${num(c.ratio, 2)} (too few samples)` : `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})`]),
+          el('td', {}, [c ? VERDICT_WORDS[c.kind] || '' : '']),
         ]);
       }),
     );

@@ -10,7 +10,9 @@
 #   3. the sample image family from samples/ (scripts/build-samples.sh);
 #   4. Node 24 and code-server into the cache, chromium and build tools from Debian (scripts/code-server.sh);
 #   5. dist/container-lineage.vsix (npm run package), installed into the demo profile;
-#   6. code-server bound to 127.0.0.1:$PORT (default 8080), no password, samples/ open.
+#   6. a fresh copy of samples/ in the demo folder (<demo>/workspace/samples, re-made on every
+#      start, so trying the demo never edits the checkout), Auto Save off in the demo profile;
+#   7. code-server bound to 127.0.0.1:$PORT (default 8080), no password, that copy open.
 # Then open the printed URL in a browser. Foreground: Ctrl-C stops it. --background: leaves it
 # running (log in <cache>/demo/code-server.log) and returns; `--stop` stops a background demo.
 #
@@ -26,7 +28,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${CONTAINER_LINEAGE_CACHE:-$HOME/.cache/container-lineage}"
 DEMO="${CONTAINER_LINEAGE_DEMO_DIR:-$CACHE/demo}"
 PORT="${PORT:-8080}"
-SAMPLES="$ROOT/samples"
+# The demo opens a copy of samples/ (re-made on every start): edits in the demo never reach the checkout.
+WORKSPACE="$DEMO/workspace"
+SAMPLES="$WORKSPACE/samples"
 BACKGROUND=0
 STOP=0
 
@@ -108,6 +112,9 @@ Object.assign(settings, {
   'extensions.autoUpdate': false,
   'update.mode': 'none',
   'git.openRepositoryInParentFolders': 'never',
+  // Builds use the editor's text, saved or not: Auto Save would hide that and write every
+  // keystroke to disk (code-server's default is afterDelay).
+  'files.autoSave': 'off',
   // code-server opens an AI chat panel in the secondary side bar by default; it squeezes the views.
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
@@ -119,8 +126,17 @@ CS=("$CL_NODE24" "$CL_CODE_SERVER" --config "$CONFIG" --user-data-dir "$USER_DAT
 say "installing the extension into the demo profile ($DEMO)"
 "${CS[@]}" --force --install-extension "$ROOT/dist/container-lineage.vsix" >&2
 
-# 6. code-server
+# 6. the workspace: a fresh copy of samples/ (the previous demo's edits are dropped)
 stop_previous
+case "$(realpath -m "$WORKSPACE")/" in
+  "$(realpath "$ROOT")"/*) die "CONTAINER_LINEAGE_DEMO_DIR ($DEMO) is inside the checkout; the demo workspace must be outside it" ;;
+esac
+rm -rf "$WORKSPACE"
+mkdir -p "$WORKSPACE"
+cp -R "$ROOT/samples" "$SAMPLES"
+say "workspace: a fresh copy of samples/ at $SAMPLES"
+
+# 7. code-server
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   die "port $PORT on 127.0.0.1 is already in use; choose another: PORT=8081 npm run demo"
 fi

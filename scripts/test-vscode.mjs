@@ -46,6 +46,7 @@ import { pathToFileURL } from 'node:url';
 import * as h from '../test/vscode/harness.mjs';
 import { ARTIFACTS, SAMPLES, SAMPLE, assertParent, docker, dockerAsync, imageExists, pane, screenshotOnFailure, sleep } from '../test/vscode/ui.mjs';
 import { buildCacheMountUi, buildChildUi, buildLensUi } from '../test/vscode/ui-build.mjs';
+import * as ux from '../test/vscode/ux-ui.mjs';
 
 // Every suite of a scenario must finish within this (they build images; the machine may be shared).
 const RESULTS_TIMEOUT_MS = Number(process.env.CL_VSCODE_RESULTS_TIMEOUT_S ?? 480) * 1000;
@@ -157,6 +158,16 @@ async function defaultUi({ page, results, scenario, fixture, cs }) {
   );
   await check(scenario, `UI (issue 13): the FROM lens of the child's Dockerfile says "base rebuilt since … was built · Rebuild"; a click runs Rebuild Descendants, the summary opens and nothing is stale after (stale-lens.png, rebuild.png)`, () =>
     screenshotOnFailure(page, 'rebuild', () => rebuildUi(page, fixture)),
+  );
+  const uxContext = { docker, artifacts: ARTIFACTS, images: fixture.images };
+  await check(scenario, 'UI (issue 15): Remove Image… on one of two tags untags on Enter, image and child stay (untag-dialog.png); the blocked, subtree (remove-descendants.png) and remove dialogs focus the safe button', () =>
+    screenshotOnFailure(page, 'untag-dialog', () => ux.removalDialogsUi(page, uxContext)),
+  );
+  await check(scenario, 'UI (issue 15): Run Transactions is a titled multi-step input with Back, pool size = concurrency (multistep.png); its report is rendered read-only, named by image (report.png); answers remembered', () =>
+    screenshotOnFailure(page, 'multistep', () => ux.multiStepUi(page, uxContext)),
+  );
+  await check(scenario, 'UI (issue 15): the FROM lens counts a child image built from the command line within seconds, and its removal', () =>
+    screenshotOnFailure(page, 'lens-follows', () => ux.lensFollowsUi(page, uxContext)),
   );
 }
 
@@ -351,14 +362,15 @@ async function overheadUi(page) {
     await f.locator('#run:enabled').waitFor({ timeout: 30_000 });
     await f.locator('#image').fill(SAMPLE.base);
     await f.locator('#workload').selectOption('cpu');
-    await f.locator('#n').fill('3');
+    // 5 per series: the fewest that give a verdict with an interval (MIN_SAMPLES_FOR_VERDICT).
+    await f.locator('#n').fill('5');
     await f.locator('#run').click();
     // Finished: the results name this run's image and the Run button is enabled again.
     await f.locator('#report-title').filter({ hasText: `CPU-bound loop on ${SAMPLE.base}` }).waitFor({ timeout: 150_000 });
     await f.locator('#run:enabled').waitFor({ timeout: 30_000 });
     const table = await f.locator('#series-table').innerText();
     for (const series of ['host', 'container']) {
-      if (!new RegExp(`^${series}\\t3\\t`, 'm').test(table)) throw new Error(`the series table has no ${series} row with n = 3: ${JSON.stringify(table)}`);
+      if (!new RegExp(`^${series}\\t5\\t`, 'm').test(table)) throw new Error(`the series table has no ${series} row with n = 5: ${JSON.stringify(table)}`);
     }
     if (!/^container\t.*\t\d+\.\d+ \(\d/m.test(table)) throw new Error(`the series table shows no container/host ratio with its interval: ${JSON.stringify(table)}`);
     const lifecycle = await f.locator('#lifecycle-table').innerText();

@@ -129,7 +129,8 @@ check_foreign() {
 }
 # `npm run demo` as a user starts it (through npm, in the background, on a free port, in its own
 # demo folder so a demo the user runs is never stopped): the URL it prints must serve the workbench
-# with the samples workspace, and the extension must be installed in the demo profile.
+# with a copy of samples/ outside the checkout, the extension must be installed in the demo
+# profile, and typing in the demo must not save (Auto Save off) nor change `git status`.
 check_demo() {
   local port dir out url rc=0
   port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
@@ -141,8 +142,11 @@ check_demo() {
   if [ -z "$url" ]; then echo "npm run demo printed no URL"; rc=1
   elif ! curl -fsS "$url" | grep -q 'workbench'; then echo "$url does not serve the workbench"; rc=1
   elif [ ! -d "${url#*folder=}" ]; then echo "the demo workspace ${url#*folder=} does not exist"; rc=1
+  elif case "$(realpath "${url#*folder=}")/" in "$(realpath "$ROOT")"/*) true ;; *) false ;; esac; then
+    echo "the demo workspace ${url#*folder=} is inside the checkout: edits in the demo would change the repository"; rc=1
   elif ! compgen -G "$dir/extensions/container-lineage.container-lineage-*" >/dev/null; then echo "the extension is not installed in the demo profile"; rc=1
-  else echo "npm run demo serves $url with the extension installed"; fi
+  elif ! node test/vscode/demo-check.mjs "$url"; then echo "the demo UI check failed (Auto Save, workspace copy, git status)"; rc=1
+  else echo "npm run demo serves $url (a copy of samples/ outside the checkout, Auto Save off) with the extension installed"; fi
   CONTAINER_LINEAGE_DEMO_DIR="$dir" bash scripts/demo.sh --stop
   return "$rc"
 }

@@ -16,6 +16,8 @@ const USAGE = `usage: container-lineage <command> [options]   (each command take
                                            a batch of transactions, with per-phase percentiles
   overhead IMAGE --workload cpu|memory|io|net|custom [-n N] [--json] [-- CMD...]
                                            container vs host timings and lifecycle costs
+  logs [-f] [--tail N] [-t] CONTAINER      a container's logs, followed with -f
+  exec [-i] [-t] CONTAINER [--] CMD...     a command in a running container (-it for a shell)
   serve IMAGE --container-port PORT [--port P] [--idle S] [--max N] [--pool K] [--logout PATH]
                                            an HTTP gateway with one private container per session
                                            (--measure: what it costs; --isolation: check sessions)
@@ -42,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/run')).run(argv.slice(1));
     case 'transactions':
       return (await import('./cli/transactions')).run(argv.slice(1));
+    case 'logs':
+      return (await import('./cli/logs')).run(argv.slice(1));
+    case 'exec':
+      return (await import('./cli/exec')).run(argv.slice(1));
     case 'serve':
       return (await import('./cli/serve')).run(argv.slice(1));
     default: {

@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connectCli } from './connect';
+import { plural } from '../core/format';
 import { currentOwner } from '../engine/owner';
 import { sweepOrphans } from '../engine/sweep';
 import { TransactionRunner, type SecurityOptions } from '../engine/transaction';
@@ -125,7 +126,7 @@ export async function openRunner(command: string, log: (line: string) => void): 
   const owner = currentOwner();
   try {
     const swept = await sweepOrphans(docker, owner);
-    if (swept.removed.length) log(`removed ${swept.removed.length} orphaned throwaway container(s) left by processes that are gone`);
+    if (swept.removed.length) log(`removed ${plural(swept.removed.length, 'orphaned throwaway container')} left by processes that are gone`);
   } catch (err) {
     log(`sweep of orphaned throwaway containers failed: ${(err as Error).message}`);
   }

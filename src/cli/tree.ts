@@ -7,6 +7,7 @@
  */
 import { bestTag, buildLineage, shortId, type ContainerRecord, type LineageForest, type LineageNode } from '../core/lineage';
 import { formatAge, formatBytes } from '../core/format';
+import { RULE_WORDS } from '../core/ruleWords';
 import { connectCli } from './connect';
 import { dialectOf } from '../core/dialect';
 import { ImageCatalog, listContainers } from '../engine/images';
@@ -69,7 +70,7 @@ export function forestToText(forest: LineageForest, withContainers = true, now =
   const visit = (n: LineageNode, prefix: string, last: boolean, root: boolean) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
     const others = (n.image.names ?? n.image.repoTags).filter((t) => t !== bestTag(n.image));
-    const rule = n.rule === 'root' ? '' : n.rule === 'base-not-present' ? '  [base not present]' : `  [${n.rule}]`;
+    const rule = n.rule === 'root' ? '' : `  [${RULE_WORDS[n.rule]}]`;
     lines.push(
       `${prefix}${branch}${bestTag(n.image)}${others.length ? ` (also ${others.join(', ')})` : ''}  ${shortId(n.image.id)}  ${formatBytes(n.uniqueSize)} / ${formatBytes(n.image.size)}  ${formatAge(n.image.created, now)}${n.dangling ? '  dangling' : ''}${rule}`,
     );

@@ -1,14 +1,27 @@
 /**
  * "Commit Container as Child Image…": the hands-on way to make a child image. From a container
- * in the Containers or Images view (or picked from the palette): asks for the image name, an
- * optional message and author, optional config changes (CMD, ENV, …), and whether to pause the
- * container during the commit; the new image appears under the container's image.
+ * in the Containers or Images view (or picked from the palette; warm-pool containers are not
+ * offered), one titled multi-step input with Back asks for the image name, an optional message,
+ * optional config changes (CMD, ENV, …), and whether to pause a running container; the answers
+ * are remembered per image. The author comes from the setting. The new image appears under the
+ * container's image.
  */
+import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { deriveImageName } from '../core/tagname';
+import { classifyContainer } from '../core/labels';
+import { deriveImageName, validateImageName } from '../core/tagname';
 import { commitContainer, validateCommitChanges, type CommitResult } from '../engine/commit';
-import { resolveImageName, revealImageInTree } from './build';
+import { revealImageInTree } from './build';
+import { RememberedAnswers, runSteps, type Step } from './multiStep';
+
+/** "CMD [\"sh\"]; ENV A=1" → one instruction per entry. */
+function splitChanges(text: string): string[] {
+  return text
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
 
 export const COMMIT_COMMAND = 'containerLineage.commitContainer';
 
@@ -29,81 +42,132 @@ function containerIdOf(arg: unknown): string | undefined {
   return undefined;
 }
 
+/** The answers of the commit prompts, remembered per image of the committed container. */
+interface CommitAnswers {
+  tag: string;
+  comment: string;
+  changes: string;
+  pause: boolean;
+}
+
+/** A container the picker offers: warm-pool containers are left out (each serves one transaction, then is destroyed). */
+function commitCandidates(list: Docker.ContainerInfo[]): Docker.ContainerInfo[] {
+  return list.filter((c) => classifyContainer(c.Labels) !== 'pooled');
+}
+
 /** Register the commit command. */
 export function registerCommit(services: Services): void {
   const { context, log } = services;
+  const remembered = new RememberedAnswers<CommitAnswers>(context.globalState, 'commit');
 
   const run = async (arg: unknown, opts: CommitCommandOptions): Promise<CommitResult | undefined> => {
     const docker = services.engine.docker();
-    let id = containerIdOf(arg);
-    let name = id;
-    if (!id) {
-      const list = await docker.listContainers({ all: true });
+    const state = { id: containerIdOf(arg) ?? '', name: '', image: '', running: false, tag: '', comment: '', changes: '', pause: true };
+    /** Load what the container is, and the answers last given for its image. */
+    const load = async (id: string) => {
+      const info = await docker.getContainer(id).inspect();
+      if (classifyContainer(info.Config.Labels) === 'pooled') throw new Error(`${info.Name.replace(/^\//, '')} is a warm-pool container: it serves one transaction and is then destroyed, so it is not offered for commit.`);
+      const last = remembered.get(info.Config.Image);
+      Object.assign(state, {
+        id,
+        name: info.Name.replace(/^\//, '') || id.slice(0, 12),
+        image: info.Config.Image,
+        running: !!info.State.Running,
+        tag: last.tag ?? deriveImageName(`${info.Name.replace(/^\//, '')}-committed`),
+        comment: last.comment ?? '',
+        changes: last.changes ?? '',
+        pause: last.pause ?? true,
+      });
+    };
+    const steps: Step<typeof state>[] = [];
+    if (state.id) await load(state.id);
+    else {
+      const list = commitCandidates(await docker.listContainers({ all: true }));
       if (list.length === 0) {
         void vscode.window.showInformationMessage('No containers to commit: run a container from an image, customise it, then commit it.');
         return undefined;
       }
-      const picked = await vscode.window.showQuickPick(
-        list.map((c) => ({ label: (c.Names[0] ?? c.Id).replace(/^\//, ''), description: `${c.Image} · ${c.State}`, detail: c.Status, id: c.Id })),
-        { placeHolder: 'Container to commit as a child image of its image' },
-      );
-      if (!picked) return undefined;
-      id = picked.id;
-      name = picked.label;
+      if (opts.noPrompt) return undefined;
+      steps.push({
+        kind: 'pick',
+        placeholder: () => 'Container to commit as a child image of its image',
+        choices: (s) =>
+          list.map((c) => ({
+            label: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+            description: `${c.Image} · ${c.State}`,
+            detail: c.Status,
+            current: c.Id === s.id,
+            apply: () => load(c.Id),
+          })),
+      });
     }
-    const info = await docker.getContainer(id).inspect();
-    name = info.Name.replace(/^\//, '') || name;
-
-    const tag = await resolveImageName(opts.tag, deriveImageName(`${name}-committed`), opts.noPrompt, {
-      title: `Commit ${name} as a child of ${info.Config.Image}`,
-      prompt: 'Image name for the committed container',
-    });
-    if (tag === undefined) return undefined;
-    let comment = opts.comment;
-    let changes = opts.changes;
-    let pause = opts.pause;
-    if (!opts.noPrompt) {
-      if (comment === undefined) {
-        comment = await vscode.window.showInputBox({ title: 'Commit message (optional)', prompt: 'What was customised, e.g. "installed curl, added user app"' });
-        if (comment === undefined) return undefined;
-      }
-      if (changes === undefined) {
-        const input = await vscode.window.showInputBox({
-          title: 'Config changes (optional)',
-          prompt: 'Dockerfile instructions separated by ";", e.g. CMD ["sh"]; ENV MODE=prod; USER app',
-          validateInput: (v) => validateCommitChanges(v.split(';').map((x) => x.trim()).filter(Boolean)),
-        });
-        if (input === undefined) return undefined;
-        changes = input.split(';').map((x) => x.trim()).filter(Boolean);
-      }
-      if (pause === undefined && info.State.Running) {
-        const p = await vscode.window.showQuickPick(
-          [
-            { label: 'Pause during commit', description: 'consistent file system (default, like docker commit)', pause: true },
-            { label: 'Do not pause', description: 'the container keeps serving; files may be caught mid-write', pause: false },
+    if (opts.noPrompt) state.tag = opts.tag ?? state.tag;
+    else {
+      steps.push(
+        {
+          kind: 'input',
+          prompt: (s) => `Image name for the committed container (a child of ${s.image})`,
+          value: (s) => s.tag,
+          validate: (v) => {
+            const c = validateImageName(v);
+            return c.ok ? undefined : c.message;
+          },
+          apply: (v, s) => (s.tag = v.trim()),
+          skip: () => opts.tag !== undefined,
+        },
+        {
+          kind: 'input',
+          prompt: () => 'Commit message (optional): what was customised, e.g. "installed curl, added user app"',
+          value: (s) => s.comment,
+          apply: (v, s) => (s.comment = v),
+          skip: () => opts.comment !== undefined,
+        },
+        {
+          kind: 'input',
+          prompt: () => 'Config changes (optional): Dockerfile instructions separated by ";", e.g. CMD ["sh"]; ENV MODE=prod; USER app',
+          value: (s) => s.changes,
+          validate: (v) => validateCommitChanges(splitChanges(v)),
+          apply: (v, s) => (s.changes = v),
+          skip: () => opts.changes !== undefined,
+        },
+        {
+          kind: 'pick',
+          placeholder: (s) => `Pause ${s.name} while committing?`,
+          choices: (s) => [
+            { label: 'Pause during commit', description: 'consistent file system (default, like docker commit)', current: s.pause, apply: (x: typeof state) => void (x.pause = true) },
+            { label: 'Do not pause', description: 'the container keeps serving; files may be caught mid-write', current: !s.pause, apply: (x: typeof state) => void (x.pause = false) },
           ],
-          { placeHolder: 'Pause the running container while committing?' },
-        );
-        if (!p) return undefined;
-        pause = p.pause;
-      }
+          skip: (s) => !s.running || opts.pause !== undefined,
+        },
+      );
+      if (opts.tag !== undefined) state.tag = opts.tag;
+      const done = await runSteps((s) => (s.name ? `Commit ${s.name} as a child of ${s.image}` : 'Commit Container as Child Image'), steps, state);
+      if (!done) return undefined;
+      await remembered.set(state.image, { tag: state.tag, comment: state.comment, changes: state.changes, pause: state.pause });
     }
-    const bad = validateCommitChanges(changes ?? []);
+    const changes = opts.changes ?? splitChanges(state.changes);
+    const bad = validateCommitChanges(changes);
     if (bad) {
       void vscode.window.showErrorMessage(bad);
       return undefined;
     }
+    const check = validateImageName(state.tag);
+    if (!check.ok) {
+      void vscode.window.showErrorMessage(check.message);
+      return undefined;
+    }
     const author = opts.author ?? vscode.workspace.getConfiguration('containerLineage').get<string>('commit.author', '') ?? '';
+    const comment = opts.comment ?? state.comment;
     const result = await commitContainer(docker, {
-      container: id,
-      tag,
+      container: state.id,
+      tag: state.tag.trim(),
       comment: comment || undefined,
       author: author || undefined,
       changes,
-      pause: pause ?? true,
+      pause: opts.pause ?? state.pause,
     });
-    log.info(`committed container ${name} (${id.slice(0, 12)}) as ${tag} = ${result.imageId}, parent ${result.parentId}`);
-    void vscode.window.showInformationMessage(`Committed ${name} as ${tag}.`);
+    log.info(`committed container ${state.name} (${state.id.slice(0, 12)}) as ${state.tag} = ${result.imageId}, parent ${result.parentId}`);
+    void vscode.window.showInformationMessage(`Committed ${state.name} as ${state.tag}.`);
     await revealImageInTree(result.imageId).catch(() => undefined);
     return result;
   };

@@ -1,7 +1,9 @@
 /**
- * Container commands (Images and Containers views, palette): start, stop, restart, remove
- * (modal confirmation; a running container is stopped by force only after that confirmation),
- * inspect (read-only JSON document), copy ID, and reveal the container's image in the Images view.
+ * Container commands (Images and Containers views, palette): start, stop and restart (stop and
+ * restart in a progress notification: they can take the stop timeout, 10 s), remove (modal
+ * confirmation whose focused button keeps the container; a running container is stopped by
+ * force only after that confirmation), inspect (read-only JSON document named after the
+ * container), copy ID, reveal the container's image, View Logs and Attach Shell (terminals).
  */
 import * as vscode from 'vscode';
 import { bestTag, shortId, type ContainerRecord } from '../core/lineage';
@@ -9,6 +11,8 @@ import { removeContainer, restartContainer, startContainer, stopContainer } from
 import { engineErrorMessage } from '../engine/images';
 import type { LineageUi } from '../views/images';
 import { openInspectDocument } from './images';
+import { confirmDestructive } from './confirm';
+import { openLogsTerminal, openShellTerminal } from './containerTerminals';
 
 async function pickContainer(ui: LineageUi, arg: unknown, placeHolder: string, filter?: (c: ContainerRecord) => boolean): Promise<ContainerRecord | undefined> {
   const e = arg as { kind?: string; container?: ContainerRecord } | undefined;
@@ -40,8 +44,11 @@ export function registerContainerCommands(ui: LineageUi): void {
       const c = await pickContainer(ui, arg, `Container to ${verb}`, filter);
       if (!c) return;
       const name = c.names[0] ?? shortId(c.id);
+      // Stop and restart wait up to the stop timeout (10 s) for the process: say so where it shows.
+      const location = verb === 'start' ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
+      const title = verb === 'start' ? `Starting ${name}…` : `${verb === 'stop' ? 'Stopping' : 'Restarting'} ${name} (up to 10 s, then it is killed)…`;
       try {
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `${verb} ${name}…` }, () => fn(c));
+        await vscode.window.withProgress({ location, title }, () => fn(c));
         await ui.source.refresh(['containers']);
       } catch (err) {
         log.error(`${id}: ${engineErrorMessage(err)}`);
@@ -60,12 +67,13 @@ export function registerContainerCommands(ui: LineageUi): void {
       if (!c) return;
       const name = c.names[0] ?? shortId(c.id);
       const action = running(c) ? 'Stop and Remove' : 'Remove';
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await confirmDestructive(
         `${action} container ${name}?`,
-        { modal: true, detail: `${c.id}\nState: ${c.state} (${c.status}). Its writable layer is lost; named volumes are kept.` },
+        `${c.id}\nState: ${c.state} (${c.status}). Its writable layer is lost; named volumes are kept.`,
         action,
+        'Keep Container',
       );
-      if (choice !== action) return;
+      if (choice !== 'action') return;
       try {
         await removeContainer(docker(), c.id, running(c));
         await ui.source.refresh(['containers']);
@@ -75,7 +83,20 @@ export function registerContainerCommands(ui: LineageUi): void {
     }),
     vscode.commands.registerCommand('containerLineage.container.inspect', async (arg?: unknown) => {
       const c = await pickContainer(ui, arg, 'Container to inspect');
-      if (c) return openInspectDocument('container', c.id);
+      if (c) return openInspectDocument('container', c.id, c.names[0] ?? shortId(c.id));
+    }),
+    vscode.commands.registerCommand('containerLineage.container.viewLogs', async (arg?: unknown) => {
+      const c = await pickContainer(ui, arg, 'Container whose logs to follow');
+      if (c) return openLogsTerminal(ui.services.engine, c.id, c.names[0] ?? shortId(c.id));
+    }),
+    vscode.commands.registerCommand('containerLineage.container.attachShell', async (arg?: unknown) => {
+      const c = await pickContainer(ui, arg, 'Running container to open a shell in', (x) => x.state === 'running');
+      if (!c) return;
+      if (c.state !== 'running') {
+        void vscode.window.showWarningMessage(`${c.names[0] ?? shortId(c.id)} is ${c.state}: start it first, then attach a shell.`);
+        return;
+      }
+      return openShellTerminal(ui.services.engine, c.id, c.names[0] ?? shortId(c.id), ui.services.log);
     }),
     vscode.commands.registerCommand('containerLineage.container.copyId', async (arg?: unknown) => {
       const c = await pickContainer(ui, arg, 'Container whose ID to copy');

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { openShell, type ShellSession } from '../engine/shell';
 import type { Services } from '../services';
+import { SessionPty } from './sessionPty';
 import type { ThrowawayFeature } from './transactions';
 import { pickImage, securityFromSettings } from './transactions';
 
@@ -17,69 +18,30 @@ export interface ThrowawayShellHandle {
 }
 
 /** Pseudoterminal bridging a VS Code terminal and a {@link ShellSession}. */
-class ThrowawayPty implements vscode.Pseudoterminal {
-  private readonly writeEmitter = new vscode.EventEmitter<string>();
-  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
-  readonly onDidWrite = this.writeEmitter.event;
-  readonly onDidClose = this.closeEmitter.event;
-  private session: ShellSession | undefined;
-  private closedByUser = false;
-  private readonly decoder = new TextDecoder();
-  readonly started: Promise<string>;
-  private resolveStarted!: (id: string) => void;
-  private rejectStarted!: (err: Error) => void;
-
+class ThrowawayPty extends SessionPty<ShellSession> {
   constructor(
     private readonly feature: ThrowawayFeature,
     private readonly image: string,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.started = new Promise((resolve, reject) => {
-      this.resolveStarted = resolve;
-      this.rejectStarted = reject;
-    });
-    this.started.catch(() => undefined);
+    super();
   }
 
-  open(dims: vscode.TerminalDimensions | undefined): void {
+  protected async start(dims: vscode.TerminalDimensions | undefined): Promise<{ session: ShellSession; id: string }> {
     this.writeEmitter.fire(`Starting a throwaway ${this.image} container…\r\n`);
     const shell = vscode.workspace.getConfiguration('containerLineage.transactions').get<string>('shell', '/bin/sh');
     const { security } = securityFromSettings();
-    void (async () => {
-      try {
-        const session = await openShell(this.feature.runner(), { image: this.image, cmd: [shell], columns: dims?.columns, rows: dims?.rows, security });
-        this.session = session;
-        this.log.info(`throwaway shell ${session.id.slice(0, 12)} started from ${this.image}`);
-        session.onData((d) => this.writeEmitter.fire(this.decoder.decode(d, { stream: true })));
-        session.onExit((code, error) => {
-          this.log.info(`throwaway shell ${session.id.slice(0, 12)} ended (exit ${code ?? '–'}), container removed${error ? ` with a problem: ${error}` : ''}`);
-          if (!this.closedByUser) {
-            this.writeEmitter.fire(`\r\n[shell exited${code !== null ? ` with code ${code}` : ''}; container removed]\r\n`);
-            this.closeEmitter.fire(code ?? undefined);
-          }
-        });
-        if (this.closedByUser) await session.close();
-        this.resolveStarted(session.id);
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        this.writeEmitter.fire(`\r\n${msg}\r\n`);
-        this.rejectStarted(new Error(msg));
-        void vscode.window.showErrorMessage(msg);
-      }
-    })();
+    const session = await openShell(this.feature.runner(), { image: this.image, cmd: [shell], columns: dims?.columns, rows: dims?.rows, security });
+    this.log.info(`throwaway shell ${session.id.slice(0, 12)} started from ${this.image}`);
+    return { session, id: session.id };
   }
 
-  handleInput(data: string): void {
-    this.session?.write(data);
-  }
-
-  setDimensions(dims: vscode.TerminalDimensions): void {
-    void this.session?.resize(dims.columns, dims.rows);
-  }
-
-  close(): void {
-    this.closedByUser = true;
-    void this.session?.close();
+  protected attach(session: ShellSession): void {
+    session.onData((d) => this.writeEmitter.fire(this.decoder.decode(d, { stream: true })));
+    session.onExit((code, error) => {
+      this.log.info(`throwaway shell ${session.id.slice(0, 12)} ended (exit ${code ?? '–'}), container removed${error ? ` with a problem: ${error}` : ''}`);
+      this.ended(`\r\n[shell exited${code !== null ? ` with code ${code}` : ''}; container removed]\r\n`, code);
+    });
   }
 }
 

@@ -21,6 +21,11 @@ import { listImageChoices, TransactionRunner, type SecurityOptions, type Transac
 import type { OwnerIdentity } from '../core/labels';
 import type { Services } from '../services';
 import { registerThrowawayShell } from './shell';
+import { showReport } from '../views/reports';
+import { askTransactions, describeRun, type TransactionAnswers } from './transactionPrompts';
+import { RememberedAnswers, wholeNumberAtLeast } from './multiStep';
+import { countList, formatBytes, plural } from '../core/format';
+import { shortId } from '../core/lineage';
 
 /** Settings section of this feature. */
 const SECTION = 'containerLineage.transactions';
@@ -62,10 +67,15 @@ export class ThrowawayFeature implements vscode.Disposable {
   private readonly runners: TransactionRunner[] = [];
   private readonly pools = new Map<string, WarmPool>();
   readonly output: vscode.OutputChannel;
+  readonly context: vscode.ExtensionContext;
+  /** The Run Transactions answers, remembered per image. */
+  readonly answers: RememberedAnswers<TransactionAnswers>;
   private disposing: Promise<void> | undefined;
 
   constructor(private readonly services: Services) {
+    this.context = services.context;
     this.output = vscode.window.createOutputChannel('Container Lineage: Transactions');
+    this.answers = new RememberedAnswers(services.context.globalState, 'transactions');
   }
 
   /**
@@ -147,10 +157,11 @@ export class ThrowawayFeature implements vscode.Disposable {
  * reference string, or a quick pick of local images. Returns undefined when the user dismissed the
  * pick or the images could not be listed (the error is shown).
  */
-export async function pickImage(feature: { runner(): { docker: TransactionRunner['docker'] } }, arg: unknown, placeHolder: string): Promise<string | undefined> {
+export async function pickImage(feature: { runner(): { docker: TransactionRunner['docker'] } }, arg: unknown, placeHolder: string, ask = true): Promise<string | undefined> {
   if (typeof arg === 'string' && arg) return arg;
   const item = arg as { kind?: string; node?: { image?: { id: string; repoTags?: string[] } } } | undefined;
   if (item?.kind === 'image' && item.node?.image) return item.node.image.repoTags?.[0] ?? item.node.image.id;
+  if (!ask) return undefined;
   let choices;
   try {
     choices = await listImageChoices(feature.runner().docker);
@@ -163,7 +174,7 @@ export async function pickImage(feature: { runner(): { docker: TransactionRunner
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    choices.map((c) => ({ label: c.reference, description: `${c.id.replace(/^sha256:/, '').slice(0, 12)} · ${(c.size / 1048576).toFixed(1)} MB`, reference: c.reference })),
+    choices.map((c) => ({ label: c.reference, description: `${shortId(c.id)} · ${formatBytes(c.size)} total`, reference: c.reference })),
     { placeHolder },
   );
   return picked?.reference;
@@ -185,11 +196,7 @@ function withCancellableProgress<T>(title: string, task: (progress: vscode.Progr
 }
 
 async function askNumber(prompt: string, value: number, min: number): Promise<number | undefined> {
-  const s = await vscode.window.showInputBox({
-    prompt,
-    value: String(value),
-    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= min ? undefined : `Enter a whole number ≥ ${min}.`),
-  });
+  const s = await vscode.window.showInputBox({ prompt, value: String(value), validateInput: wholeNumberAtLeast(min) });
   return s === undefined ? undefined : Number(s.trim());
 }
 
@@ -201,8 +208,8 @@ function engineProblem(err: unknown): string {
 async function showBatchReport(feature: ThrowawayFeature, report: BatchReport, quiet: boolean): Promise<void> {
   feature.output.appendLine(formatBatchText(report));
   if (quiet) return;
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: formatBatchMarkdown(report) });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  const time = new Date().toLocaleTimeString(undefined, { hour12: false });
+  await showReport(feature.context, `Transactions on ${report.image} ${time}`, formatBatchMarkdown(report));
   const p50 = report.phases.total.p50;
   const msg = `${report.completed}/${report.requested} transactions on ${report.image}${report.cancelled ? ' (cancelled)' : ''}: ${report.failures} failed, ${report.throughput.toFixed(2)}/s, total p50 ${Number.isFinite(p50) ? p50.toFixed(0) : '–'} ms.`;
   void vscode.window.showInformationMessage(msg, 'Show Output').then((c) => c && feature.output.show(true));
@@ -213,47 +220,27 @@ async function runTransactionsCommand(feature: ThrowawayFeature, arg?: unknown):
   const c = vscode.workspace.getConfiguration(SECTION);
   const given = arg && typeof arg === 'object' && 'cmd' in (arg as object) ? (arg as RunTransactionsArgs) : undefined;
   let image: string | undefined;
-  let cmd: string[] | undefined;
-  let count: number | undefined;
-  let concurrency: number | undefined;
-  let poolSize: number | undefined;
-  try {
-    image = given?.image ?? (await pickImage(feature, arg, 'Image to run transactions on'));
-  } catch (err) {
-    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
-    return undefined;
-  }
-  if (!image) return undefined;
+  let cmd: string[];
+  let count: number;
+  let concurrency: number;
+  let poolSize: number;
   if (given) {
-    ({ cmd, count, concurrency, poolSize } = given);
-    count ??= c.get<number>('count', 20);
-    concurrency ??= c.get<number>('concurrency', 4);
-    poolSize ??= 0;
+    ({ image, cmd } = given);
+    count = given.count ?? c.get<number>('count', 20);
+    concurrency = given.concurrency ?? c.get<number>('concurrency', 4);
+    poolSize = given.poolSize ?? 0;
   } else {
-    const text = await vscode.window.showInputBox({
-      prompt: `Command for each transaction in ${image} (runs with /bin/sh -c; a JSON array runs without a shell)`,
-      value: c.get<string>('command', 'true'),
+    const fromItem = await pickImage(feature, arg, 'Image to run transactions on', false);
+    const answers = await askTransactions(feature.answers, fromItem, () => listImageChoices(feature.runner().docker)).catch((err: unknown) => {
+      void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
+      return undefined;
     });
-    cmd = text === undefined ? undefined : parseCommandInput(text);
-    if (!cmd) return undefined;
-    count = await askNumber('Number of transactions (N)', c.get<number>('count', 20), 1);
-    if (count === undefined) return undefined;
-    concurrency = await askNumber('Concurrency (C): transactions at the same time', c.get<number>('concurrency', 4), 1);
-    if (concurrency === undefined) return undefined;
-    const k = Math.max(c.get<number>('poolSize', 0), concurrency);
-    const mode = await vscode.window.showQuickPick(
-      [
-        { label: 'Cold', description: 'a fresh container created for each transaction', pool: 0 },
-        { label: `Warm pool of ${k}`, description: 'pre-started containers, each used for one transaction, then destroyed', pool: k },
-      ],
-      { placeHolder: 'How to get a fresh container for each transaction' },
-    );
-    if (!mode) return undefined;
-    poolSize = mode.pool;
+    if (!answers) return undefined;
+    ({ image, cmd, count, concurrency, poolSize } = answers);
   }
   const { security, timeoutMs } = securityFromSettings();
   const total = count;
-  return withCancellableProgress(`Transactions on ${image}`, async (progress, signal) => {
+  return withCancellableProgress(`Transactions on ${describeRun(image, cmd)}`, async (progress, signal) => {
     try {
       const runner = feature.runner();
       const pool = poolSize ? await feature.pool(image!, poolSize) : undefined;
@@ -383,13 +370,13 @@ export function registerThrowaway(services: Services): ThrowawayFeature {
     vscode.commands.registerCommand('containerLineage.transactions.checkIsolation', (arg?: unknown) => checkIsolationCommand(feature, arg)),
     vscode.commands.registerCommand('containerLineage.transactions.sweep', async () => {
       const r = await feature.sweep();
-      if (r) void vscode.window.showInformationMessage(`Removed ${r.removed.length} orphaned throwaway container(s); kept ${r.kept.length} owned by live sessions.`);
+      if (r) void vscode.window.showInformationMessage(`Removed ${plural(r.removed.length, 'orphaned throwaway container')}; kept ${countList([[r.kept.length, 'container']], 'none')} of live sessions.`);
       else void vscode.window.showWarningMessage('No container engine is connected.');
       return r;
     }),
     vscode.commands.registerCommand('containerLineage.transactions.drainPools', async () => {
       const n = await feature.drainPools();
-      void vscode.window.showInformationMessage(n ? `Drained ${n} warm pool(s).` : 'No warm pool was running.');
+      void vscode.window.showInformationMessage(n ? `Drained ${plural(n, 'warm pool')}.` : 'No warm pool was running.');
       return n;
     }),
   );

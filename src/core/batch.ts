@@ -3,6 +3,8 @@
  * plus text/Markdown rendering shared by the extension (Output channel, Markdown document) and
  * the CLI (`container-lineage transactions`).
  */
+import { plural } from './format';
+import { codeSpan, escapeMarkdown } from './markdown';
 import { distribution, throughput, type Distribution } from './stats';
 
 /** Phase names, in display order. Durations are in milliseconds. */
@@ -155,16 +157,11 @@ export function formatBatchText(report: BatchReport): string {
   }
   if (report.refill) {
     const r = report.refill;
-    lines.push('', `pool background work (not in the transactions' latency): ${r.created} containers prepared, create+start p50 ${ms(r.prepare.p50)} ms, removal p50 ${ms(r.remove.p50)} ms`);
+    lines.push('', `pool background work (not in the transactions' latency): ${plural(r.created, 'container')} prepared, create+start p50 ${ms(r.prepare.p50)} ms, removal p50 ${ms(r.remove.p50)} ms`);
   }
-  if (report.notRemoved > 0) lines.push('', `WARNING: ${report.notRemoved} container(s) not confirmed removed; the next sweep will remove them.`);
+  if (report.notRemoved > 0) lines.push('', `WARNING: ${plural(report.notRemoved, 'container')} not confirmed removed; the next sweep will remove ${report.notRemoved === 1 ? 'it' : 'them'}.`);
   if (report.sampleErrors.length) lines.push('', 'errors:', ...report.sampleErrors.map((e) => `  - ${e}`));
   return lines.join('\n') + '\n';
-}
-
-/** Escape text for a Markdown table cell / inline text (engine strings are untrusted). */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 /** Markdown report (opened as a document in the editor). */
@@ -172,7 +169,7 @@ export function formatBatchMarkdown(report: BatchReport): string {
   const lines = [
     `# Transactions on ${escapeMarkdown(report.image)}`,
     '',
-    `Command: ${escapeMarkdown(formatCommand(report.command))}`,
+    `Command: ${codeSpan(formatCommand(report.command))}`,
     '',
     `| | |`,
     `|---|---|`,
@@ -190,9 +187,9 @@ export function formatBatchMarkdown(report: BatchReport): string {
   ];
   if (report.refill) {
     const r = report.refill;
-    lines.push('', `Warm pool background work (not part of the transactions' latency): ${r.created} containers prepared; create+start p50 ${ms(r.prepare.p50)} ms, p95 ${ms(r.prepare.p95)} ms; removal p50 ${ms(r.remove.p50)} ms.`);
+    lines.push('', `Warm pool background work (not part of the transactions' latency): ${plural(r.created, 'container')} prepared; create+start p50 ${ms(r.prepare.p50)} ms, p95 ${ms(r.prepare.p95)} ms; removal p50 ${ms(r.remove.p50)} ms.`);
   }
-  if (report.notRemoved > 0) lines.push('', `**Warning:** ${report.notRemoved} container(s) not confirmed removed; the next sweep removes them.`);
+  if (report.notRemoved > 0) lines.push('', `**Warning:** ${plural(report.notRemoved, 'container')} not confirmed removed; the next sweep removes ${report.notRemoved === 1 ? 'it' : 'them'}.`);
   if (report.sampleErrors.length) lines.push('', '## Errors', '', ...report.sampleErrors.map((e) => `- ${escapeMarkdown(e)}`));
   return lines.join('\n') + '\n';
 }

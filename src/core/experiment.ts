@@ -69,16 +69,31 @@ export interface SeriesReport {
   wallSamples: number[];
 }
 
+/**
+ * What a comparison allows one to say:
+ * - `too-few`: fewer than {@link MIN_SAMPLES_FOR_VERDICT} samples in a series: no verdict;
+ * - `within-noise`: the interval contains 1.0 and lies within ±{@link NOISE_BAND} of it;
+ * - `inconclusive`: the interval contains 1.0 but is wider than that (more repetitions needed);
+ * - `slower` / `faster`: the interval excludes 1.0.
+ */
+export type VerdictKind = 'too-few' | 'within-noise' | 'inconclusive' | 'slower' | 'faster';
+
 export interface ComparisonReport {
   variant: string;
   label: string;
   /** Baseline variant id (the host). */
   baseline: string;
+  /** Ratio of medians (container / host); NaN without samples. */
   ratio: number;
+  /** Interval bounds; NaN when there are too few samples for one. */
   low: number;
   high: number;
   confidence: number;
-  /** True when the interval contains 1.0. */
+  /** Samples behind the ratio: this series and the baseline. */
+  n: number;
+  baselineN: number;
+  kind: VerdictKind;
+  /** True only for kind `within-noise`. */
   withinNoise: boolean;
   /** Plain words, e.g. "within noise: ratio 1.01 (95% CI 0.97–1.05 includes 1.00)". */
   verdict: string;
@@ -113,6 +128,8 @@ export interface RunHeader {
 export interface OverheadReport extends RunHeader {
   /** Format version of this object. */
   version: 1;
+  /** The header's sample counts in words (see {@link sampleCountsText}): the real counts, not only the planned n. */
+  sampleCounts: string;
   series: SeriesReport[];
   comparisons: ComparisonReport[];
   lifecycle: LifecyclePhaseReport[];
@@ -126,16 +143,68 @@ function fmt(x: number, digits = 2): string {
 }
 
 /**
- * Plain-words verdict for a container/host ratio interval: "within noise" when the interval
- * contains 1.0, otherwise "N% slower/faster" (or "N.N× the host" from 2× on).
+ * Fewest samples per series for a verdict. A percentile-bootstrap interval of a median over
+ * fewer values has so few distinct resampled medians that its bounds mean little (with one
+ * sample it collapses to a point: "95% CI 0.91–0.91").
  */
-export function verdict(label: string, baselineLabel: string, r: { ratio: number; low: number; high: number; confidence: number }): string {
+export const MIN_SAMPLES_FOR_VERDICT = 5;
+
+/** Half-width of the band around 1.0 an interval must lie in to be called "within noise" (±10%). */
+export const NOISE_BAND = 0.1;
+
+/** Classify a ratio interval (see {@link VerdictKind}); `n`/`baselineN` are the series' sample counts. */
+export function verdictKind(r: { ratio: number; low: number; high: number }, n: number, baselineN: number): VerdictKind {
+  if (n < MIN_SAMPLES_FOR_VERDICT || baselineN < MIN_SAMPLES_FOR_VERDICT || !Number.isFinite(r.ratio) || !Number.isFinite(r.low) || !Number.isFinite(r.high)) return 'too-few';
+  if (r.low > 1) return 'slower';
+  if (r.high < 1) return 'faster';
+  return r.low >= 1 - NOISE_BAND && r.high <= 1 + NOISE_BAND ? 'within-noise' : 'inconclusive';
+}
+
+function percent(ratio: number): string {
+  const p = Math.abs(ratio - 1) * 100;
+  return p < 1 ? p.toFixed(1) : String(Math.round(p));
+}
+
+/**
+ * Plain-words verdict for a container/host ratio interval (see {@link verdictKind}): "too few
+ * samples" (no ratio claimed), "within noise", "no clear difference" (a wide interval that
+ * contains 1.0), otherwise "N% slower/faster" (or "N.N× the host time" from 1.5× on).
+ * @param n samples of the series and `baselineN` of the baseline (default: enough).
+ */
+export function verdict(
+  label: string,
+  baselineLabel: string,
+  r: { ratio: number; low: number; high: number; confidence: number },
+  n = MIN_SAMPLES_FOR_VERDICT,
+  baselineN = MIN_SAMPLES_FOR_VERDICT,
+): string {
   const ci = `${Math.round(r.confidence * 100)}% CI ${fmt(r.low)}–${fmt(r.high)}`;
-  if (!Number.isFinite(r.ratio)) return `${label}: not enough data`;
-  if (r.low <= 1 && r.high >= 1) return `${label} vs ${baselineLabel}: within noise — ratio ${fmt(r.ratio)} (${ci} includes 1.00)`;
-  if (r.ratio >= 1.5) return `${label} takes ${fmt(r.ratio, 1)}× the ${baselineLabel} time (ratio ${fmt(r.ratio)}, ${ci})`;
-  if (r.ratio > 1) return `${label} is ${Math.round((r.ratio - 1) * 100)}% slower than ${baselineLabel} (ratio ${fmt(r.ratio)}, ${ci})`;
-  return `${label} is ${Math.round((1 - r.ratio) * 100)}% faster than ${baselineLabel} (ratio ${fmt(r.ratio)}, ${ci})`;
+  switch (verdictKind(r, n, baselineN)) {
+    case 'too-few':
+      return `${label} vs ${baselineLabel}: too few samples for a verdict (${n} ${label}, ${baselineN} ${baselineLabel}; at least ${MIN_SAMPLES_FOR_VERDICT} each are needed)`;
+    case 'within-noise':
+      return `${label} vs ${baselineLabel}: within noise — ratio ${fmt(r.ratio)} (${ci} includes 1.00)`;
+    case 'inconclusive':
+      return `${label} vs ${baselineLabel}: no clear difference — ratio ${fmt(r.ratio)}, but the ${ci} includes 1.00 and is wide; run more repetitions`;
+    case 'slower':
+      if (r.ratio >= 1.5) return `${label} takes ${fmt(r.ratio, 1)}× the ${baselineLabel} time (ratio ${fmt(r.ratio)}, ${ci})`;
+      return `${label} is ${percent(r.ratio)}% slower than ${baselineLabel} (ratio ${fmt(r.ratio)}, ${ci})`;
+    case 'faster':
+      return `${label} is ${percent(r.ratio)}% faster than ${baselineLabel} (ratio ${fmt(r.ratio)}, ${ci})`;
+  }
+}
+
+/**
+ * The sample counts a report stands on, for its header: "n = 10 per series after 1 warm-up
+ * round" when every series got what was planned, else the real counts, e.g. "n = 1 host,
+ * 1 container (10 planned per series; cancelled) after 1 warm-up round".
+ */
+export function sampleCountsText(report: Pick<OverheadReport, 'n' | 'warmups' | 'cancelled' | 'series'>): string {
+  const warm = `after ${report.warmups} warm-up round${report.warmups === 1 ? '' : 's'}`;
+  const counts = report.series.map((s) => s.summary.n);
+  if (counts.length > 0 && counts.every((c) => c === report.n)) return `n = ${report.n} per series ${warm}`;
+  const real = report.series.map((s) => `${s.summary.n} ${s.label}`).join(', ');
+  return `n = ${real || 'no samples'} (${report.n} planned per series${report.cancelled ? '; cancelled' : ''}) ${warm}`;
 }
 
 /** Raw results collected by the engine side. */
@@ -163,10 +232,18 @@ export function buildReport(r: ExperimentResults): OverheadReport {
   });
   const base = series[0];
   const comparisons: ComparisonReport[] = [];
-  if (base && base.samples.length > 0) {
+  if (base) {
     for (const s of series.slice(1)) {
-      if (s.samples.length === 0) continue;
-      const ci = bootstrapRatioOfMedians(s.samples, base.samples, { seed: r.seed ?? 1, iterations: r.iterations ?? 2000 });
+      // A series or baseline without samples (a cancelled run) still gets its "too few samples".
+      if (s.samples.length === 0 && base.samples.length === 0) continue;
+      const n = s.summary.n;
+      const baselineN = base.summary.n;
+      const enough = n >= MIN_SAMPLES_FOR_VERDICT && baselineN >= MIN_SAMPLES_FOR_VERDICT;
+      // Too few samples: the point ratio only, no interval (it would look precise and is not).
+      const ci = enough
+        ? bootstrapRatioOfMedians(s.samples, base.samples, { seed: r.seed ?? 1, iterations: r.iterations ?? 2000 })
+        : { ratio: base.summary.p50 > 0 ? s.summary.p50 / base.summary.p50 : NaN, low: NaN, high: NaN, confidence: 0.95 };
+      const kind = verdictKind(ci, n, baselineN);
       comparisons.push({
         variant: s.variant,
         label: s.label,
@@ -175,8 +252,11 @@ export function buildReport(r: ExperimentResults): OverheadReport {
         low: ci.low,
         high: ci.high,
         confidence: ci.confidence,
-        withinNoise: ci.low <= 1 && ci.high >= 1,
-        verdict: verdict(s.label, base.label, ci),
+        n,
+        baselineN,
+        kind,
+        withinNoise: kind === 'within-noise',
+        verdict: verdict(s.label, base.label, ci, n, baselineN),
       });
     }
   }
@@ -196,6 +276,7 @@ export function buildReport(r: ExperimentResults): OverheadReport {
   return {
     version: 1,
     ...{ runId, image, workload, title, description, measure, n, warmups, startedAt, finishedAt, cancelled, environment },
+    sampleCounts: sampleCountsText({ n, warmups, cancelled, series }),
     series,
     comparisons,
     lifecycle,

@@ -14,6 +14,7 @@
  * to leave its own traces (otherwise the check would prove nothing). Every check records what was
  * observed, as evidence.
  */
+import { plural } from './format';
 
 /** Name of the environment variable the check sets. */
 export const ISOLATION_ENV = 'CL_ISOLATION_TOKEN';
@@ -256,9 +257,9 @@ export async function runIsolationCheck(
     if (s.error) failedChecks.add('transaction error');
   }
   const summary = passed
-    ? `PASSED: ${steps.length} ${options.mode} transactions on ${options.image}; none saw a marker file, environment value, background process or memory left by an earlier one.`
+    ? `PASSED: ${plural(steps.length, `${options.mode} transaction`)} on ${options.image}; none saw a marker file, environment value, background process or memory left by an earlier one.`
     : !complete && failed.length === 0
-      ? `INCOMPLETE: cancelled after ${steps.length} of ${options.count} transactions (no leak seen so far).`
+      ? `INCOMPLETE: cancelled after ${steps.length} of ${plural(options.count, 'transaction')} (no leak seen so far).`
       : `FAILED: ${failed.length} of ${steps.length} ${options.mode} transactions on ${options.image} failed (${[...failedChecks].join(', ')}).`;
   return { passed, mode: options.mode, image: options.image, steps, summary };
 }

@@ -1,11 +1,12 @@
 /**
  * Renderings of an {@link OverheadReport} as plain text (CLI), Markdown ("copy as Markdown") and
  * CSV (export). Image names, labels and commands are attacker-controlled strings: Markdown escapes
- * HTML and Markdown syntax so a tag like `<img src=x onerror=…>` shows literally wherever the
- * Markdown is rendered; CSV quotes per RFC 4180 and defuses spreadsheet formulas (OWASP "CSV
+ * what Markdown would interpret (core/markdown) so a tag like `<img src=x onerror=…>` shows
+ * literally wherever the Markdown is rendered, and nothing more; CSV quotes per RFC 4180 and defuses spreadsheet formulas (OWASP "CSV
  * injection": a text cell starting with = + - @ tab or CR gets a leading apostrophe).
  */
-import type { OverheadReport } from './experiment';
+import type { ComparisonReport, OverheadReport } from './experiment';
+import { escapeMarkdown } from './markdown';
 
 /**
  * Format a number: `digits` decimals from 1 up; below 1 three significant digits (so a 0.0312 ms
@@ -17,21 +18,6 @@ export function formatNumber(x: number, digits = 1): string {
   return x.toFixed(digits);
 }
 const num = formatNumber;
-
-/**
- * Escape a string for Markdown text and table cells: HTML-significant characters become
- * entities, Markdown punctuation is backslash-escaped, `|` cannot split a cell, line breaks
- * become spaces.
- */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
-    .replace(/\r?\n|\r/g, ' ');
-}
 
 /** One CSV cell: numbers as is; text quoted, quotes doubled, formula-like starts defused. */
 export function csvCell(value: string | number): string {
@@ -60,13 +46,20 @@ export function reportToCsv(report: OverheadReport): string {
   return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
+/** A ratio with its interval, "1.02 (0.97–1.08)"; without an interval (too few samples) "0.91 (too few samples)". */
+export function ratioCell(c: Pick<ComparisonReport, 'ratio' | 'low' | 'high' | 'kind'> | undefined): string {
+  if (!c) return 'baseline';
+  if (c.kind === 'too-few' || !Number.isFinite(c.low)) return `${num(c.ratio, 2)} (too few samples)`;
+  return `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})`;
+}
+
 /** Markdown for sharing: a heading, the verdicts, a series table and a lifecycle table. */
 export function reportToMarkdown(report: OverheadReport): string {
   const e = escapeMarkdown;
   const out: string[] = [];
   out.push(`### Container overhead: ${e(report.title)} on ${e(report.image)}`);
   out.push('');
-  out.push(`${e(report.description)}. n = ${report.n} per series after ${report.warmups} warm-up round(s)${report.cancelled ? ' (cancelled: partial results)' : ''}.`);
+  out.push(`${e(report.description)}. ${e(report.sampleCounts)}${report.cancelled ? ' (cancelled: partial results)' : ''}.`);
   out.push('');
   for (const c of report.comparisons) out.push(`- ${e(c.verdict)}`);
   if (report.comparisons.length) out.push('');
@@ -74,8 +67,7 @@ export function reportToMarkdown(report: OverheadReport): string {
   out.push('|---|---:|---:|---:|---:|---|');
   for (const s of report.series) {
     const c = report.comparisons.find((x) => x.variant === s.variant);
-    const ratio = c ? `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})` : 'baseline';
-    out.push(`| ${e(s.label)} | ${s.summary.n} | ${num(s.summary.p50, 2)} | ${num(s.summary.p95, 2)} | ${num(s.summary.min, 2)} | ${ratio} |`);
+    out.push(`| ${e(s.label)} | ${s.summary.n} | ${num(s.summary.p50, 2)} | ${num(s.summary.p95, 2)} | ${num(s.summary.min, 2)} | ${ratioCell(c)} |`);
   }
   if (report.lifecycle.length) {
     out.push('');
@@ -99,13 +91,13 @@ export function reportToText(report: OverheadReport): string {
   const t = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   const out: string[] = [];
   out.push(`Container overhead: ${t(report.title)} on ${t(report.image)}${report.cancelled ? ' (CANCELLED, partial)' : ''}`);
-  out.push(`  ${t(report.description)}; n=${report.n}, warm-ups=${report.warmups}, run ${t(report.runId)}`);
+  out.push(`  ${t(report.description)}; ${t(report.sampleCounts)}, run ${t(report.runId)}`);
   out.push('');
   const w = Math.max(6, ...report.series.map((s) => s.label.length));
   out.push(`  ${'series'.padEnd(w)}  ${'n'.padStart(3)}  ${'median'.padStart(9)}  ${'p95'.padStart(9)}  ${'min'.padStart(9)}  ratio (95% CI)`);
   for (const s of report.series) {
     const c = report.comparisons.find((x) => x.variant === s.variant);
-    const ratio = c ? `${num(c.ratio, 2)} (${num(c.low, 2)}–${num(c.high, 2)})` : 'baseline';
+    const ratio = ratioCell(c);
     out.push(`  ${t(s.label).padEnd(w)}  ${String(s.summary.n).padStart(3)}  ${num(s.summary.p50, 2).padStart(9)}  ${num(s.summary.p95, 2).padStart(9)}  ${num(s.summary.min, 2).padStart(9)}  ${ratio}`);
   }
   out.push('');

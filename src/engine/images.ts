@@ -182,6 +182,22 @@ export async function removeImage(docker: Docker, nameOrId: string, force = fals
 }
 
 /**
+ * Remove one tag of an image that keeps at least one other tag (`docker rmi <tag>` on a
+ * multi-tag image): the image, its children and its containers stay. Checks first that `tag`
+ * still names `imageId` and that the image has another tag, so a race can never turn the untag
+ * into a delete.
+ * @throws Error "… has no other tag …" / "… now names another image …" when the check fails
+ *   (nothing is changed); engine errors of the inspect or the delete (404 when the tag is gone).
+ */
+export async function untagImage(docker: Docker, tag: string, imageId: string): Promise<void> {
+  const info = await docker.getImage(tag).inspect();
+  if (info.Id !== imageId) throw new Error(`${tag} now names another image (${info.Id.slice(7, 19)}); refresh and try again.`);
+  const others = (info.RepoTags ?? []).filter((t) => t !== tag && t !== '<none>:<none>');
+  if (others.length === 0) throw new Error(`${tag} is the image's only tag: untagging would delete the image. Use Remove Image… to delete it.`);
+  await docker.getImage(tag).remove({ force: false, noprune: true });
+}
+
+/**
  * Add a tag to an image (`POST /images/{id}/tag`). `reference` is `repo[:tag]` (tag defaults to
  * `latest`); validate it before calling (see core/reference).
  */

@@ -5,24 +5,22 @@
  * unresolved, invalid, missing, an earlier stage or scratch.
  *
  * Lenses follow the text as it is typed (VS Code re-asks after edits; the model is cached per
- * document version) and follow the engine: while a Dockerfile editor is visible, image events
- * from the engine's event stream (debounced) refresh the local image list and the lenses.
- * Nothing is fetched while no Dockerfile is visible.
+ * document version) and follow the engine through the lineage source the Images view uses: the
+ * same event stream and snapshot, so a new child image shows in the tree and in the lens count
+ * on the same event. Nothing is fetched while no Dockerfile and no lineage view is visible.
  */
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
-import { buildLineage, type ImageRecord, type LineageForest } from '../core/lineage';
+import { buildLineage } from '../core/lineage';
 import { planFromLenses, statusTitle, type LocalImageView } from '../core/fromlens';
-import { ImageCatalog } from '../engine/images';
-import { dialectOf, type EngineDialect } from '../core/dialect';
-import { EngineEventStream } from '../engine/events';
+import type { LineageSource } from '../engine/lineageSource';
+import { lineageSourceFor } from '../views/sharedSource';
 import { BUILD_COMMAND, isDockerfileDocument, revealImageInTree } from '../commands/build';
 import { contributedFromLenses, fromLensContributors } from './fromLensContributions';
 
 export const SHOW_IN_TREE_COMMAND = 'containerLineage.showBaseInTree';
 export const GO_TO_STAGE_COMMAND = 'containerLineage.goToStage';
-const REFRESH_DEBOUNCE_MS = 300;
 
 /** Documents the lenses apply to. */
 export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [
@@ -30,93 +28,59 @@ export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [
   { pattern: '**/{Dockerfile,Containerfile,Dockerfile.*,Containerfile.*,*.Dockerfile,*.dockerfile,*.Containerfile}' },
 ];
 
-/** Local images, kept current by engine events while someone needs them. */
+/**
+ * Local images for the lenses, from the lineage source the Images view uses (one event stream,
+ * one snapshot): the lenses and the tree change on the same engine event. While a Dockerfile is
+ * visible the lenses hold the source active (events followed); otherwise they fetch nothing.
+ */
 class LocalImages implements vscode.Disposable {
-  private readonly catalog = new ImageCatalog();
-  private readonly events: EngineEventStream;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private images: ImageRecord[] | undefined;
-  private forest: LineageForest | undefined;
-  private loading: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private watching = false;
-  private readonly disposables: vscode.Disposable[] = [];
+  private hold: { dispose(): void } | undefined;
+  private cache: { version: number; hide: boolean; view: LocalImageView } | undefined;
+  private readonly subscription: { dispose(): void };
+  private readonly config = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('containerLineage.images.showDangling')) this.changed.fire();
+  });
 
-  constructor(private readonly services: Services) {
-    this.events = new EngineEventStream({ docker: () => services.engine.docker(), log: (level, m) => services.log[level](`lenses: ${m}`) });
-    const subs = [
-      this.events.onEvent((e) => {
-        if (e.Type === 'image') this.schedule();
-      }),
-      this.events.onConnected(() => this.schedule()),
-      services.engine.onDidChangeState((s) => {
-        this.catalog.clear();
-        this.images = undefined;
-        this.forest = undefined;
-        if (s.kind === 'connected' && this.watching) this.events.start();
-        this.changed.fire();
-      }),
-    ];
-    this.disposables.push(...subs.map((s) => new vscode.Disposable(() => s.dispose())));
+  constructor(private readonly source: LineageSource) {
+    // Container-only refreshes keep the images array: the lenses need not re-render for them.
+    let images = source.snapshot?.images;
+    this.subscription = source.onDidChange(() => {
+      if (source.snapshot?.images === images) return;
+      images = source.snapshot?.images;
+      this.changed.fire();
+    });
   }
 
   /** Start or stop following the engine (only while a Dockerfile is visible). */
   setWatching(on: boolean): void {
-    if (on === this.watching) return;
-    this.watching = on;
-    if (on) {
-      if (this.services.engine.state.kind === 'connected') this.events.start();
-      this.schedule(0);
-    } else {
-      this.events.stop();
+    if (on && !this.hold) this.hold = this.source.acquire();
+    else if (!on && this.hold) {
+      this.hold.dispose();
+      this.hold = undefined;
     }
   }
 
-  private schedule(delay = REFRESH_DEBOUNCE_MS): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.load(true);
-    }, delay);
-  }
-
-  /** Current images and forest, loading them once when needed; undefined when the engine is unavailable. */
+  /**
+   * Current images and their forest, as the Images view counts them (the same dangling setting),
+   * loading a snapshot once when needed; undefined when the engine is unavailable.
+   */
   async get(): Promise<LocalImageView | undefined> {
-    if (!this.images) await this.load(false);
-    return this.images && this.forest ? { images: this.images, forest: this.forest, names: this.dialect().names } : undefined;
-  }
-
-  /** The connected engine's dialect: names in FROM lines resolve as that engine resolves them. */
-  private dialect(): EngineDialect {
-    const s = this.services.engine.state;
-    return dialectOf(s.kind === 'connected' ? s.info.kind : undefined);
-  }
-
-  private load(notify: boolean): Promise<void> {
-    if (this.loading) return this.loading;
-    this.loading = (async () => {
-      try {
-        const docker = this.services.engine.docker();
-        const dialect = this.dialect();
-        this.images = await this.catalog.listImages(docker, dialect);
-        this.forest = buildLineage(this.images, [], { names: dialect.names });
-      } catch {
-        this.images = undefined;
-        this.forest = undefined;
-      } finally {
-        this.loading = undefined;
-      }
-      if (notify) this.changed.fire();
-    })();
-    return this.loading;
+    const snap = this.source.snapshot ?? (await this.source.ensureSnapshot().catch(() => undefined));
+    if (!snap) return undefined;
+    const hide = !vscode.workspace.getConfiguration('containerLineage').get<boolean>('images.showDangling', true);
+    if (this.cache?.version !== snap.version || this.cache.hide !== hide) {
+      this.cache = { version: snap.version, hide, view: { images: snap.images, forest: buildLineage(snap.images, [], { hideDangling: hide, names: snap.dialect.names }), names: snap.dialect.names } };
+    }
+    return this.cache.view;
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.events.dispose();
+    this.hold?.dispose();
+    this.subscription.dispose();
+    this.config.dispose();
     this.changed.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }
 
@@ -201,7 +165,7 @@ class FromLensProvider implements vscode.CodeLensProvider {
 /** Register the FROM code lenses and their commands. */
 export function registerFromLenses(services: Services): void {
   const { context } = services;
-  const local = new LocalImages(services);
+  const local = new LocalImages(lineageSourceFor(services));
   const provider = new FromLensProvider(local);
   const syncWatching = () => local.setWatching(vscode.window.visibleTextEditors.some((e) => isDockerfileDocument(e.document)));
   context.subscriptions.push(

@@ -10,6 +10,7 @@ import { bestTag, groupContainersByState, shortId, type ContainerRecord, type Im
 import type { LineageSource } from '../engine/lineageSource';
 import { containerContext } from './images';
 import { classifyContainer } from '../core/labels';
+import type { RelativeTimes, TimeRenderer } from './relativeTime';
 import { containerStateGroup } from '../core/dialect';
 
 export interface StateGroupElement {
@@ -70,7 +71,7 @@ export function containerImageLabel(c: ContainerRecord, imagesById: ReadonlyMap<
 }
 
 /** Tooltip for a container (plain text, engine strings never rendered as markdown). */
-export function containerTooltip(c: ContainerRecord, imageLabel?: string): vscode.MarkdownString {
+export function containerTooltip(c: ContainerRecord, imageLabel?: string, status = c.status): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   const line = (label: string, value: string) => {
     md.appendMarkdown(`**${label}:** `);
@@ -79,7 +80,7 @@ export function containerTooltip(c: ContainerRecord, imageLabel?: string): vscod
   };
   line('Name', c.names.join(', ') || '(none)');
   line('ID', c.id);
-  line('State', `${c.state || 'unknown'} (${c.status})`);
+  line('State', `${c.state || 'unknown'} (${status})`);
   if (imageLabel) line('Image', imageLabel);
   line('Image ID', c.imageId);
   if (c.image && c.image !== c.imageId) line('Created from', c.image);
@@ -88,15 +89,39 @@ export function containerTooltip(c: ContainerRecord, imageLabel?: string): vscod
 }
 
 /** Containers tree data provider over a {@link LineageSource}. */
-export class ContainersProvider implements vscode.TreeDataProvider<ContainersElement>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ContainersElement | undefined | void>();
+export class ContainersProvider implements vscode.TreeDataProvider<ContainersElement>, vscode.Disposable, TimeRenderer {
+  private readonly changed = new vscode.EventEmitter<ContainersElement | ContainersElement[] | undefined | void>();
+  /** The description each row was last rendered with (to re-render only what changed). */
+  private shown = new Map<ContainerRowElement, string>();
   readonly onDidChangeTreeData = this.changed.event;
   private cache: { version: number; groups: StateGroupElement[]; imagesById: Map<string, ImageRecord>; rows: Map<string, ContainerRowElement> } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly source: LineageSource) {
+  constructor(
+    private readonly source: LineageSource,
+    private readonly times?: RelativeTimes,
+  ) {
     const sub = source.onDidChange(() => this.changed.fire());
     this.subscriptions.push(new vscode.Disposable(() => sub.dispose()), this.changed);
+  }
+
+  /**
+   * Re-render, from the cached model (no engine request), only the rows whose status ("Up 5
+   * minutes") reads differently now; the other items keep their handles.
+   */
+  refreshTimes(): void {
+    const m = this.model();
+    if (!m) return;
+    const now = Date.now();
+    const stale = [...this.shown].filter(([row, text]) => this.rowDescription(row.container, m.imagesById, now) !== text).map(([row]) => row);
+    if (stale.length) this.changed.fire(stale);
+  }
+
+  private rowDescription(c: ContainerRecord, imagesById: ReadonlyMap<string, ImageRecord>, now = Date.now()): string {
+    const mark = classifyContainer(c.labels);
+    // A Podman state shown in another group (stopped under Exited) says which it is.
+    const state = c.state && containerStateGroup(c.state) !== c.state ? `${c.state} · ` : '';
+    return `${mark ? `${mark} · ` : ''}${state}${containerImageLabel(c, imagesById)} · ${this.times?.containerStatus(c, now) ?? c.status}`;
   }
 
   private model() {
@@ -112,6 +137,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
         for (const c of containers) rows.set(c.id, { kind: 'container', container: c, group });
       }
       this.cache = { version: snap.version, groups, imagesById: new Map(snap.images.map((i) => [i.id, i])), rows };
+      this.shown = new Map();
     }
     return this.cache;
   }
@@ -134,13 +160,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<ContainersEle
     const item = new vscode.TreeItem(c.names[0] ?? shortId(c.id), vscode.TreeItemCollapsibleState.None);
     item.id = `container:${c.id}`;
     // Throwaway (transaction/shell) and warm-pool containers are marked: they vanish by design.
-    const mark = classifyContainer(c.labels);
-    // A Podman state shown in another group (stopped under Exited) says which it is.
-    const state = c.state && containerStateGroup(c.state) !== c.state ? `${c.state} · ` : '';
-    item.description = `${mark ? `${mark} · ` : ''}${state}${imageLabel} · ${c.status}`;
-    item.tooltip = containerTooltip(c, imageLabel);
+    const status = this.times?.containerStatus(c) ?? c.status;
+    item.description = this.rowDescription(c, this.model()?.imagesById ?? new Map());
+    this.shown.set(element, item.description);
+    item.tooltip = containerTooltip(c, imageLabel, status);
     item.iconPath = containerIcon(c.state);
-    item.contextValue = containerContext(c.state);
+    item.contextValue = containerContext(c.state, c.labels);
     return item;
   }
 

@@ -12,14 +12,16 @@ import * as vscode from 'vscode';
 import {
   bestTag,
   buildLineage,
-  RULE_DESCRIPTIONS,
   shortId,
   type ContainerRecord,
   type LineageForest,
   type LineageNode,
 } from '../core/lineage';
-import { formatAge, formatBytes } from '../core/format';
-import { LineageSource } from '../engine/lineageSource';
+import { formatAge, formatAgeToTheMinute, formatBytes, plural } from '../core/format';
+import { ruleTooltip } from '../core/ruleWords';
+import type { LineageSource } from '../engine/lineageSource';
+import { RelativeTimes, type TimeRenderer } from './relativeTime';
+import { lineageSourceFor } from './sharedSource';
 import type { Services } from '../services';
 import { createEngineAwareTreeView, type EngineNotice } from './engineMessage';
 import { ContainersProvider, containerIcon, containerTooltip } from './containers';
@@ -37,13 +39,14 @@ export const SHOW_DANGLING_KEY = 'containerLineage.images.showDangling';
 /** An image in the Images view. */
 export interface ImageElement {
   readonly kind: 'image';
-  readonly node: LineageNode;
+  /** The image's node in the current model (the element object stays the same across refreshes). */
+  node: LineageNode;
 }
 
 /** A container: under its image in the Images view, or in a state group in the Containers view. */
 export interface ContainerElement {
   readonly kind: 'container';
-  readonly container: ContainerRecord;
+  container: ContainerRecord;
   /** The image node it hangs under (Images view only). */
   readonly under?: ImageElement;
 }
@@ -51,23 +54,56 @@ export interface ContainerElement {
 export type ImagesElement = ImageElement | ContainerElement;
 
 /** Images tree data provider over a {@link LineageSource}. */
-export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ImagesElement | undefined | void>();
+export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, vscode.Disposable, TimeRenderer {
+  private readonly changed = new vscode.EventEmitter<ImagesElement | ImagesElement[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private forestCache: { version: number; hide: boolean; forest: LineageForest } | undefined;
-  private elements = new Map<string, ImageElement>();
+  /** One element object per image ID for as long as the image is shown (VS Code maps handles by object). */
+  private readonly elements = new Map<string, ImageElement>();
+  private readonly containerElements = new Map<string, ContainerElement>();
+  /** The description each element was last rendered with (to re-render only what changed). */
+  private readonly shown = new Map<ImagesElement, string>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly source: LineageSource) {
-    const sub = source.onDidChange(() => this.changed.fire());
+  constructor(
+    private readonly source: LineageSource,
+    private readonly times?: RelativeTimes,
+  ) {
+    const sub = source.onDidChange(() => this.onModelChange());
     this.subscriptions.push(
       new vscode.Disposable(() => sub.dispose()),
       imageItemDecorators.onDidChange(() => this.changed.fire()),
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.changed.fire();
+        if (e.affectsConfiguration(`containerLineage.${SHOW_DANGLING_SETTING}`) || e.affectsConfiguration(`containerLineage.${SHOW_CONTAINERS_SETTING}`)) this.onModelChange();
       }),
     );
+  }
+
+  /**
+   * A new snapshot (or setting): the element objects stay (one per image ID, their node updated)
+   * and the whole tree is refreshed; elements of images no longer shown are dropped.
+   */
+  private onModelChange(): void {
+    const forest = this.forest();
+    for (const node of forest?.byId.values() ?? []) {
+      const element = this.elements.get(node.image.id);
+      if (element) element.node = node;
+    }
+    for (const id of [...this.elements.keys()]) if (!forest?.byId.has(id)) this.forget(id);
+    const shownContainers = new Set([...(forest?.byId.values() ?? [])].flatMap((n) => n.containers.map((c) => `${n.image.id}/${c.id}`)));
+    for (const [key, ce] of this.containerElements) {
+      if (shownContainers.has(key)) continue;
+      this.shown.delete(ce);
+      this.containerElements.delete(key);
+    }
+    this.changed.fire();
+  }
+
+  private forget(imageId: string): void {
+    const e = this.elements.get(imageId);
+    if (e) this.shown.delete(e);
+    this.elements.delete(imageId);
   }
 
   /** The forest as currently shown (dangling hidden or not), or undefined before the first load. */
@@ -77,7 +113,6 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const hide = !showDangling();
     if (this.forestCache?.version !== snap.version || this.forestCache.hide !== hide) {
       this.forestCache = { version: snap.version, hide, forest: buildLineage(snap.images, snap.containers, { hideDangling: hide, names: snap.dialect.names }) };
-      this.elements = new Map();
     }
     return this.forestCache.forest;
   }
@@ -88,19 +123,51 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     return snap ? buildLineage(snap.images, snap.containers, { names: snap.dialect.names }) : undefined;
   }
 
-  /** The element for an image ID in the current forest (same object across calls until the next change). */
+  /** The element for an image ID in the current forest (the same object for as long as the image is shown). */
   elementFor(imageId: string): ImageElement | undefined {
     const node = this.forest()?.byId.get(imageId);
     if (!node) return undefined;
     let e = this.elements.get(imageId);
-    if (!e || e.node !== node) this.elements.set(imageId, (e = { kind: 'image', node }));
+    if (!e) this.elements.set(imageId, (e = { kind: 'image', node }));
+    e.node = node;
     return e;
   }
 
   getTreeItem(element: ImagesElement): vscode.TreeItem {
-    if (element.kind === 'container') return containerUnderImageItem(element);
+    const item = element.kind === 'image' ? this.render(element.node) : containerUnderImageItem(element, this.times);
+    this.shown.set(element, String(item.description ?? ''));
+    return item;
+  }
+
+  /** An image's item as shown: the view's rendering plus every feature's decoration (imageDecorations.ts). */
+  private render(node: LineageNode, now = Date.now()): vscode.TreeItem {
     const snap = this.source.snapshot;
-    return decorateImageItem(imageItem(element.node), element.node, snap?.images ?? [], snap?.dialect.names);
+    return decorateImageItem(imageItem(node, now), node, snap?.images ?? [], snap?.dialect.names);
+  }
+
+  /**
+   * Re-render, from the cached model (no engine request), only the items whose relative time
+   * (image age, container status) reads differently now. A whole-tree refresh would drop every
+   * item handle until VS Code fetched them again, and a context-menu command run in that
+   * moment would lose its item.
+   */
+  refreshTimes(): void {
+    const now = Date.now();
+    const stale: ImagesElement[] = [];
+    for (const [element, description] of this.shown) {
+      const current = element.kind === 'image' ? String(this.render(element.node, now).description ?? '') : containerUnderImageDescription(element.container, this.times, now);
+      if (current !== description) stale.push(element);
+    }
+    if (stale.length) this.changed.fire(stale);
+  }
+
+  /** The element of a container under its image (the same object for as long as it is shown there). */
+  private containerElement(c: ContainerRecord, under: ImageElement): ContainerElement {
+    const key = `${under.node.image.id}/${c.id}`;
+    let e = this.containerElements.get(key);
+    if (!e) this.containerElements.set(key, (e = { kind: 'container', container: c, under }));
+    e.container = c;
+    return e;
   }
 
   getChildren(element?: ImagesElement): ImagesElement[] {
@@ -113,7 +180,7 @@ export class ImagesProvider implements vscode.TreeDataProvider<ImagesElement>, v
     const children: ImagesElement[] = node.children.map((c) => this.elementFor(c.image.id)!);
     if (showContainers()) {
       const under = this.elementFor(node.image.id)!;
-      for (const c of node.containers) children.push({ kind: 'container', container: c, under });
+      for (const c of node.containers) children.push(this.containerElement(c, under));
     }
     return children;
   }
@@ -153,13 +220,18 @@ export function imageItem(node: LineageNode, now = Date.now()): vscode.TreeItem 
   const state = !hasChildren ? vscode.TreeItemCollapsibleState.None : node.depth < 3 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
   const item = new vscode.TreeItem(bestTag(image), state);
   item.id = `image:${image.id}`;
-  const flags = [node.dangling ? 'dangling' : undefined, node.rule === 'base-not-present' ? 'base not present' : undefined].filter(Boolean);
-  const more = image.repoTags.length > 1 ? `+${image.repoTags.length - 1} · ` : '';
-  item.description = `${more}${formatBytes(node.uniqueSize)} · ${formatAge(image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
+  item.description = imageDescription(node, now);
   item.tooltip = imageTooltip(node, now);
   item.iconPath = new vscode.ThemeIcon(node.dangling ? 'circle-large-outline' : node.rule === 'base-not-present' ? 'warning' : 'package');
   item.contextValue = node.dangling ? 'image.dangling' : 'image';
   return item;
+}
+
+/** An image item's description: unique size, age (to the minute), and flags (dangling, base not present). */
+export function imageDescription(node: LineageNode, now = Date.now()): string {
+  const flags = [node.dangling ? 'dangling' : undefined, node.rule === 'base-not-present' ? 'base not present' : undefined].filter(Boolean);
+  const more = node.image.repoTags.length > 1 ? `+${node.image.repoTags.length - 1} · ` : '';
+  return `${more}${formatBytes(node.uniqueSize)} · ${formatAgeToTheMinute(node.image.created, now)}${flags.length ? ` · ${flags.join(', ')}` : ''}`;
 }
 
 /** Tooltip: all tags, ID, digests, created, sizes, layer count, parent rule. Plain text only. */
@@ -176,35 +248,42 @@ export function imageTooltip(node: LineageNode, now = Date.now()): vscode.Markdo
   if (image.repoDigests.length) line('Digests', image.repoDigests.join(', '));
   line('Created', Number.isFinite(image.created) ? `${new Date(image.created).toISOString()} (${formatAge(image.created, now)})` : 'unknown');
   line('Size', `${formatBytes(image.size)} total, ${formatBytes(node.uniqueSize)} unique`);
-  line('Layers', String(image.layers.length));
+  line('Layers', plural(image.layers.length, 'filesystem layer'));
   const parent = node.parent ? `${bestTag(node.parent.image)} (${shortId(node.parent.image.id)})` : 'none';
   line('Parent', parent);
-  line('Parent rule', `${node.rule}: ${RULE_DESCRIPTIONS[node.rule]}${node.ruleDetail ? ` (${node.ruleDetail})` : ''}`);
+  line('Parent found', ruleTooltip(node));
   if (node.containers.length) line('Containers', node.containers.map((c) => `${c.names[0] ?? shortId(c.id)} (${c.state})`).join(', '));
   return md;
 }
 
-function containerUnderImageItem(element: ContainerElement): vscode.TreeItem {
+function containerUnderImageItem(element: ContainerElement, times?: RelativeTimes): vscode.TreeItem {
   const c = element.container;
   const item = new vscode.TreeItem(c.names[0] ?? shortId(c.id), vscode.TreeItemCollapsibleState.None);
   item.id = `image:${c.imageId}/container:${c.id}`;
-  const mark = classifyContainer(c.labels); // throwaway / pooled containers are marked
-  item.description = `${mark ? `${mark} · ` : ''}${c.state} · ${c.status}`;
-  item.tooltip = containerTooltip(c);
+  const status = times?.containerStatus(c) ?? c.status;
+  item.description = containerUnderImageDescription(c, times);
+  item.tooltip = containerTooltip(c, undefined, status);
   item.iconPath = containerIcon(c.state);
-  item.contextValue = containerContext(c.state);
+  item.contextValue = containerContext(c.state, c.labels);
   return item;
+}
+
+/** A container's description under its image: its mark (throwaway, pooled), state and status now. */
+function containerUnderImageDescription(c: ContainerRecord, times: RelativeTimes | undefined, now = Date.now()): string {
+  const mark = classifyContainer(c.labels);
+  return `${mark ? `${mark} · ` : ''}${c.state} · ${times?.containerStatus(c, now) ?? c.status}`;
 }
 
 /**
  * Context value for container items by state group (core/dialect): `container.running` (also
- * restarting and Podman's stopping), `container.paused`, `container.stopped` (everything else).
+ * restarting and Podman's stopping), `container.paused`, `container.stopped` (everything else),
+ * with `.pooled` appended for warm-pool containers (not offered for commit: each serves one
+ * transaction and is destroyed).
  */
-export function containerContext(state: string): string {
+export function containerContext(state: string, labels?: Readonly<Record<string, string>> | null): string {
   const group = containerStateGroup(state);
-  if (group === 'running' || group === 'restarting' || group === 'stopping') return 'container.running';
-  if (group === 'paused') return 'container.paused';
-  return 'container.stopped';
+  const base = group === 'running' || group === 'restarting' || group === 'stopping' ? 'container.running' : group === 'paused' ? 'container.paused' : 'container.stopped';
+  return classifyContainer(labels) === 'pooled' ? `${base}.pooled` : base;
 }
 
 /** What the lineage commands receive. */
@@ -223,14 +302,16 @@ export interface LineageUi {
  * is fetched while both views are hidden), the showDangling context key, and the commands.
  */
 export function registerLineage(services: Services): LineageUi {
-  const { context, engine, log } = services;
-  const source = new LineageSource(engine, { log: (level, message) => log[level](message) });
-  context.subscriptions.push(source);
-  const images = new ImagesProvider(source);
-  const containers = new ContainersProvider(source);
-  context.subscriptions.push(images, containers);
+  const { context, engine } = services;
+  const source = lineageSourceFor(services);
+  const times = new RelativeTimes(source);
+  const images = new ImagesProvider(source, times);
+  const containers = new ContainersProvider(source, times);
+  context.subscriptions.push(times, images, containers);
   const imagesView = createEngineAwareTreeView(IMAGES_VIEW, images, engine, context.subscriptions, { showCollapseAll: true });
   const containersView = createEngineAwareTreeView(CONTAINERS_VIEW, containers, engine, context.subscriptions, { showCollapseAll: true });
+  times.add(images, imagesView as vscode.TreeView<unknown>);
+  times.add(containers, containersView as vscode.TreeView<unknown>);
 
   // Each visible view holds the source active; hidden views fetch nothing.
   for (const view of [imagesView, containersView] as vscode.TreeView<unknown>[]) {

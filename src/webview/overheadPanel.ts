@@ -26,6 +26,8 @@ import { overheadHtml } from './overheadHtml';
 import { parseWebviewMessage, ProtocolError, type HostMessage, type PanelState, type ProbeResult, type RunRequest, type WebviewMessage } from './protocol';
 
 export const OVERHEAD_VIEW_TYPE = 'containerLineage.overhead';
+/** Global state: the folder of the last Export JSON/CSV (a URI string), proposed next time. */
+export const LAST_EXPORT_FOLDER_KEY = 'containerLineage.overhead.lastExportFolder';
 const MAX_LIVE_POINTS = 120;
 
 /** What the panel is opened for. */
@@ -267,7 +269,9 @@ export class OverheadPanel implements vscode.Disposable {
   private async export(format: 'json' | 'csv'): Promise<void> {
     const report = this.state.report;
     if (!report) return void vscode.window.showInformationMessage('Run an experiment first; there is no report to export yet.');
-    const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
+    // The folder of the last export, else the home folder (never the workspace: it is often a repository).
+    const last = this.services.context.globalState.get<string>(LAST_EXPORT_FOLDER_KEY);
+    const base = last ? vscode.Uri.parse(last) : vscode.Uri.file(homedir());
     const uri = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(base, `overhead-${report.workload}-${report.runId}.${format}`),
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
@@ -276,6 +280,7 @@ export class OverheadPanel implements vscode.Disposable {
     if (!uri) return;
     const text = format === 'json' ? JSON.stringify(report, null, 2) + '\n' : reportToCsv(report);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    await this.services.context.globalState.update(LAST_EXPORT_FOLDER_KEY, vscode.Uri.joinPath(uri, '..').toString());
     void vscode.window.showInformationMessage(`Overhead report saved to ${uri.fsPath}`);
   }
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildSuite } from './buildHelpers';
-import { cli } from './cliProcess';
+import { cli } from './helpers-cli';
 import type { BuildJson } from '../../src/cli/build';
 
 describe('CLI: container-lineage build (real engine)', function () {
@@ -28,7 +28,7 @@ describe('CLI: container-lineage build (real engine)', function () {
     const dir = s.contextDir();
     writeFileSync(join(dir, 'Dockerfile'), `FROM busybox:latest\nRUN echo cli-${s.suffix}\n`);
     const tag = s.tag('ok');
-    const r = await cli(['build', '-t', tag, label, '--network', 'none', dir], undefined, { env });
+    const r = await cli(['build', '-t', tag, label, '--network', 'none', dir], undefined, undefined, { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^Builder: BuildKit \(/m);
     assert.match(r.stderr, new RegExp(`^#\\d+ \\[2/2\\] RUN echo cli-${s.suffix}$`, 'm'));
@@ -43,7 +43,7 @@ describe('CLI: container-lineage build (real engine)', function () {
     assert.ok(existsSync(recipes), 'a recipe was recorded');
     const book = JSON.parse(readFileSync(recipes, 'utf8')) as { images: Record<string, { context: string; builder: string; tag?: string }> };
     assert.deepEqual([book.images[id!]?.context, book.images[id!]?.builder, book.images[id!]?.tag], [dir, 'buildkit', tag]);
-    const j = await cli(['build', '--json', '-t', tag, label, '--builder', 'classic', '--network', 'none', dir], undefined, { env });
+    const j = await cli(['build', '--json', '-t', tag, label, '--builder', 'classic', '--network', 'none', dir], undefined, undefined, { env });
     assert.equal(j.code, 0, j.stderr);
     const json = JSON.parse(j.stdout) as BuildJson;
     assert.equal(json.ok, true);
@@ -57,7 +57,7 @@ describe('CLI: container-lineage build (real engine)', function () {
     const dir = s.contextDir();
     const file = join(s.contextDir(), 'Other.Dockerfile');
     writeFileSync(file, 'FROM busybox:latest AS a\nARG CODE\nRUN exit $CODE\nFROM a AS b\n');
-    const r = await cli(['build', '--json', '-f', file, '--build-arg', 'CODE=4', '--target', 'a', '-t', s.tag('fails'), label, '--network', 'none', dir], undefined, { env });
+    const r = await cli(['build', '--json', '-f', file, '--build-arg', 'CODE=4', '--target', 'a', '-t', s.tag('fails'), label, '--network', 'none', dir], undefined, undefined, { env });
     assert.equal(r.code, 3, r.stderr);
     const json = JSON.parse(r.stdout) as BuildJson;
     assert.equal(json.failedLine, 3);
@@ -74,7 +74,7 @@ describe('CLI: container-lineage build (real engine)', function () {
     let interrupted = false;
     const tag = s.tag('sigint');
     // interrupt once the step has printed (the RUN is running)
-    const running = cli(['build', '-t', tag, label, '--network', 'none', '--no-cache', dir], (p) => (pid = p), {
+    const running = cli(['build', '-t', tag, label, '--network', 'none', '--no-cache', dir], (p) => (pid = p), undefined, {
       env,
       onStderr: (soFar) => {
         if (!interrupted && soFar.includes(`sleeping-${s.suffix}\n`) && /\d\.\d{3} sleeping-/.test(soFar)) {
@@ -92,13 +92,13 @@ describe('CLI: container-lineage build (real engine)', function () {
   });
 
   it('bad usage exits 2, no engine exits 1', async () => {
-    assert.equal((await cli(['build'], undefined, { env })).code, 2);
-    assert.equal((await cli(['build', '--builder', 'nope', '.'], undefined, { env })).code, 2);
-    assert.equal((await cli(['build', '-t', 'Bad:Name:x', '.'], undefined, { env })).code, 2);
-    assert.equal((await cli(['build', '-f', '/no/such/Dockerfile', '.'], undefined, { env })).code, 2);
+    assert.equal((await cli(['build'], undefined, undefined, { env })).code, 2);
+    assert.equal((await cli(['build', '--builder', 'nope', '.'], undefined, undefined, { env })).code, 2);
+    assert.equal((await cli(['build', '-t', 'Bad:Name:x', '.'], undefined, undefined, { env })).code, 2);
+    assert.equal((await cli(['build', '-f', '/no/such/Dockerfile', '.'], undefined, undefined, { env })).code, 2);
     const dir = s.contextDir();
     writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox:latest\n');
-    const none = await cli(['build', dir], undefined, { env: { ...env, DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+    const none = await cli(['build', dir], undefined, undefined, { env: { ...env, DOCKER_HOST: 'tcp://127.0.0.1:1' } });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no container engine answered/);
   });

@@ -4,7 +4,7 @@ import { TransactionRunner } from '../../src/engine/transaction';
 import { runBatch } from '../../src/engine/batch';
 import { LABEL_OWNER_PID } from '../../src/core/labels';
 import { containersOfSession, IMAGE, throwawaySuite } from './helpers-throwaway';
-import { cli } from './cliProcess';
+import { cli } from './helpers-cli';
 
 describe('batches and the CLI (real engine)', function () {
   const ctx = throwawaySuite('batch');

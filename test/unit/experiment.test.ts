@@ -1,24 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { buildReport, planRuns, verdict, type ExperimentResults } from '../../src/core/experiment';
-import { csvCell, escapeMarkdown, reportToCsv, reportToMarkdown, reportToText } from '../../src/core/overheadReport';
+import { csvCell, reportToCsv, reportToMarkdown, reportToText } from '../../src/core/overheadReport';
+import { escapeMarkdown } from '../../src/core/markdown';
+import { experimentResults } from './fixtures/experiment';
 import { builtinWorkload, customWorkload, parseSelfTime, selfTimedScript } from '../../src/core/workloads';
 
 const HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>|=cmd';
 
 function results(over: Partial<ExperimentResults> = {}): ExperimentResults {
-  return {
-    runId: 'r1',
+  return experimentResults({
     image: `evil:${HOSTILE}`,
-    workload: 'cpu',
-    title: 'CPU-bound loop',
-    description: 'loop',
-    measure: 'self-timed',
-    n: 5,
-    warmups: 1,
-    startedAt: '2026-01-01T00:00:00Z',
-    finishedAt: '2026-01-01T00:01:00Z',
-    cancelled: false,
-    environment: {},
     variants: [
       { id: 'host', label: 'host', side: 'host' },
       { id: 'container', label: `container ${HOSTILE}`, side: 'container' },
@@ -33,7 +24,7 @@ function results(over: Partial<ExperimentResults> = {}): ExperimentResults {
       { mode: 'warm', phases: { exec: 72, stop: 15, remove: 18 } },
     ],
     ...over,
-  };
+  });
 }
 
 describe('experiment planning', () => {
@@ -88,9 +79,8 @@ describe('report rendering escapes hostile engine strings', () => {
   const rep = buildReport(results());
   it('Markdown shows tags literally (no raw < or > or |)', () => {
     const md = reportToMarkdown(rep);
-    assert.ok(!md.includes('<img'), md);
-    assert.ok(!md.includes('</script>'), md);
-    assert.ok(md.includes('&lt;img src=x onerror=alert\\(1\\)&gt;&lt;/script&gt;'), md);
+    assert.ok(!/(?<!\\)[<>]/.test(md), 'every < and > is backslash-escaped (CommonMark: shown literally)');
+    assert.ok(md.includes('\\<img src=x onerror=alert(1)\\>\\</script\\>'), md);
     // Every table row keeps its 6 cells (a | in a label cannot add a column).
     for (const line of md.split('\n').filter((l) => l.startsWith('| container'))) {
       assert.equal(line.split(/(?<!\\)\|/).length - 2, 6, line);

@@ -359,11 +359,11 @@ describe('lineage model on a synthetic forest', () => {
 });
 
 describe('format', () => {
-  it('sizes like the docker CLI (decimal units)', () => {
-    assert.equal(formatBytes(0), '0B');
-    assert.equal(formatBytes(999), '999B');
-    assert.equal(formatBytes(1984172), '1.98MB');
-    assert.equal(formatBytes(1_500_000_000), '1.5GB');
+  it('sizes in decimal units like the docker CLI, with a space', () => {
+    assert.equal(formatBytes(0), '0 B');
+    assert.equal(formatBytes(999), '999 B');
+    assert.equal(formatBytes(1984172), '1.98 MB');
+    assert.equal(formatBytes(1_500_000_000), '1.5 GB');
     assert.equal(formatBytes(-1), '?');
   });
   it('ages like the docker CLI', () => {
@@ -386,9 +386,9 @@ describe('CLI tree rendering (recorded engine JSON)', () => {
     const child = lines.find((l) => l.includes(tags.child) && !l.includes(tags.grand))!;
     assert.ok(grand && child);
     assert.ok(grand.indexOf(tags.grand) > child.indexOf(tags.child), 'grandchild indented deeper than child');
-    assert.match(grand, /\[layer-prefix\]/);
+    assert.match(grand, /\[built on its layers\]/, 'the rule said in words');
     assert.ok(lines.some((l) => l.includes(`● cl-lin-created-${recorded.family.suffix}`) && l.includes('created')));
-    assert.ok(lines.some((l) => l.includes(tags.orphan) && l.includes('[base not present]')));
+    assert.ok(lines.some((l) => l.includes(tags.orphan) && l.includes('[its base image is not present locally]')));
     assert.ok(lines.find((l) => l.includes(tags.base))!.includes('(also '), 'other tags listed');
   });
 

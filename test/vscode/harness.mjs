@@ -353,7 +353,9 @@ export const sidebarPane = (page, name) => page.locator('.part.sidebar .pane', {
  * @returns {Promise<import('playwright-core').Locator>}
  */
 export async function treeRow(page, pane, label, timeoutMs = 30_000) {
-  const row = pane.locator(`.monaco-list-row[aria-label^=${cssString(`${label} `)}]`).first();
+  // Not the sticky copy VS Code keeps at the top for the ancestors of the first visible row: it
+  // has no aria-level, so its place in the tree cannot be read.
+  const row = pane.locator(`.monaco-list-row:not(.monaco-tree-sticky-row)[aria-label^=${cssString(`${label} `)}]`).first();
   const list = pane.locator('.monaco-list').first();
   const rowsStyle = () => list.locator('.monaco-list-rows').getAttribute('style').catch(() => null);
   const deadline = Date.now() + timeoutMs;

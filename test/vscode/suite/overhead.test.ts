@@ -37,11 +37,12 @@ function hostileReport(): OverheadReport {
     finishedAt: '2026-01-01T00:00:10Z',
     cancelled: false,
     environment: {},
+    sampleCounts: `n = 3 per series after 1 warm-up round`,
     series: [
       { variant: 'host', label: 'host', side: 'host', samples: [10, 11, 12], wallSamples: [12, 13, 14], summary: d },
       { variant: 'container', label: `label ${HOSTILE}`, side: 'container', samples: [10, 11, 12], wallSamples: [80, 81, 82], summary: d },
     ],
-    comparisons: [{ variant: 'container', label: `label ${HOSTILE}`, baseline: 'host', ratio: 1, low: 0.9, high: 1.1, confidence: 0.95, withinNoise: true, verdict: `label ${HOSTILE} vs host: within noise` }],
+    comparisons: [{ variant: 'container', label: `label ${HOSTILE}`, baseline: 'host', ratio: 1, low: 0.9, high: 1.1, confidence: 0.95, n: 5, baselineN: 5, kind: 'within-noise', withinNoise: true, verdict: `label ${HOSTILE} vs host: within noise` }],
     lifecycle: [{ mode: 'cold', phase: 'create', summary: d }],
     lifecycleTotals: [{ mode: 'cold', medianTotalMs: 11, n: 3 }],
     notes: [`note ${HOSTILE}`],
