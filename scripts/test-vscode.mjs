@@ -15,6 +15,8 @@
 //      lineage.png (the sample family as a three-level tree with a container under its image),
 //      build-lens.png + build-child.png (the code lens over FROM in samples/child/Dockerfile, a
 //      click on "Build child image", the new image selected under lineage-sample/base:1.0),
+//      build-cache-mount.png (samples/cache-mount/Dockerfile, RUN --mount=type=cache, built with
+//      BuildKit from its lens: the image under busybox:latest, BuildKit's steps in the Build output),
 //      overhead.png (the palette opens the Container Overhead panel, the CPU workload runs on
 //      lineage-sample/base:1.0, charts and table shown, no experiment container left),
 //      serve-two.png, serve.png + serve-browser-{a,b}.png (the palette serves lineage-sample/web:1.0 with a
@@ -33,25 +35,24 @@
 // Prints the mocha spec output and UI checks, then `N passed, N failed`; exits 1 on any failure.
 //
 // Environment: CL_VSCODE_SCENARIOS=default,podman,bad-host,bad-context (subset to run),
+//   CL_VSCODE_RESULTS_TIMEOUT_S (default 480: how long the suites of a scenario may take),
 //   CL_VSCODE_KEEP=1 keeps the temporary profile folders, CONTAINER_LINEAGE_CACHE (see code-server.sh).
-import { execFile, execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import * as h from '../test/vscode/harness.mjs';
+import { ARTIFACTS, SAMPLES, SAMPLE, assertParent, docker, dockerAsync, imageExists, pane, screenshotOnFailure, sleep } from '../test/vscode/ui.mjs';
+import { buildCacheMountUi, buildChildUi, buildLensUi } from '../test/vscode/ui-build.mjs';
 import * as ux from '../test/vscode/ux-ui.mjs';
 
-const ARTIFACTS = path.join(h.root, 'test-artifacts/vscode');
-const SAMPLES = path.join(h.root, 'samples');
-const RESULTS_TIMEOUT_MS = 240_000;
+// Every suite of a scenario must finish within this (they build images; the machine may be shared).
+const RESULTS_TIMEOUT_MS = Number(process.env.CL_VSCODE_RESULTS_TIMEOUT_S ?? 480) * 1000;
 const OUR_IDS = ['container-lineage.container-lineage', 'container-lineage.test-runner'];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Label on every engine resource this script creates (the engine is shared: clean up only ours). */
 const TEST_LABEL = 'io.container-lineage.test=vscode-ui';
-const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0', web: 'lineage-sample/web:1.0' };
 
 /** Scenarios: environment for code-server, which tagged suites run, and the UI checks. */
 const SCENARIOS = [
@@ -109,9 +110,6 @@ async function openContainer(page) {
   if ((await ours.getAttribute('aria-selected')) !== 'true') throw new Error('the Container Lineage icon is not marked active after the click');
 }
 
-/** The pane (header + body) of one of our views in the side bar. */
-const pane = (page, name) => page.locator('.part.sidebar .pane', { has: page.locator(`.pane-header[aria-label^="${name} Section"]`) });
-
 async function viewsRender(page) {
   for (const name of ['Images', 'Containers']) {
     const p = pane(page, name);
@@ -146,6 +144,9 @@ async function defaultUi({ page, results, scenario, fixture, cs }) {
   await check(scenario, `UI (issue 4): a click on "Build child image" builds it and the new image is selected under ${SAMPLE.base} in the Images view (build-child.png)`, () =>
     screenshotOnFailure(page, 'build-child', () => buildChildUi(page, fixture)),
   );
+  await check(scenario, `UI (issue 10): the cache-mount Dockerfile built with BuildKit from its FROM lens: selected under busybox:latest, the Build output shows the steps (build-cache-mount.png)`, () =>
+    screenshotOnFailure(page, 'build-cache-mount', () => buildCacheMountUi(page, fixture)),
+  );
   await check(scenario, `UI (issue 6): the palette opens Container Overhead; the CPU workload on ${SAMPLE.base} shows charts and the table; no experiment container left (overhead.png)`, () =>
     screenshotOnFailure(page, 'overhead', () => overheadUi(page)),
   );
@@ -171,24 +172,6 @@ async function defaultUi({ page, results, scenario, fixture, cs }) {
 }
 
 // ---- engine fixtures (docker CLI: the same engine the extension connects to) -------------------
-
-/** Runs the docker CLI; returns its trimmed stdout; throws with its stderr. */
-function docker(...args) {
-  try {
-    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (err) {
-    throw new Error(`docker ${args.join(' ')}: ${String(err.stderr || err.message).trim()}`);
-  }
-}
-const dockerAsync = async (...args) => (await promisify(execFile)('docker', args, { encoding: 'utf8' })).stdout.trim();
-const imageExists = (ref) => {
-  try {
-    docker('image', 'inspect', '--format', '{{.Id}}', ref);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Before the default scenario: the sample family (scripts/build-samples.sh, idempotent, when a
@@ -245,32 +228,6 @@ function defaultSetup() {
   };
 }
 
-/** Runs `fn`; on failure saves `<name>-failed.png` (what the UI showed) and rethrows. */
-async function screenshotOnFailure(page, name, fn) {
-  try {
-    await fn();
-  } catch (err) {
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failed.png`) }).catch(() => {});
-    throw err;
-  }
-}
-
-/** Asserts that `row`'s parent row in its tree is labelled `parent`. */
-async function assertParent(page, pane, row, parent) {
-  for (let i = 0; ; i++) {
-    const got = await h.treeParentLabel(row);
-    if (got === null && i < 3) {
-      // The parent row is scrolled out of the viewport: bring it in, then the child again.
-      await (await h.treeRow(page, pane, parent)).scrollIntoViewIfNeeded();
-      await row.scrollIntoViewIfNeeded();
-      continue;
-    }
-    const label = await row.getAttribute('aria-label');
-    if (!got?.startsWith(`${parent} `)) throw new Error(`the parent of ${JSON.stringify(label)} in the tree is ${JSON.stringify(got)}, not ${parent}`);
-    return;
-  }
-}
-
 /**
  * Expands busybox:latest → base → child → grandchild in the Images pane by clicking twisties, each
  * row under the one before, and returns the row of the created container `containerName` under
@@ -306,101 +263,6 @@ async function lineageUi(page, fixture) {
   await instance.hover(); // highlight the instance row in the screenshot
   await page.screenshot({ path: path.join(ARTIFACTS, 'lineage.png') });
 }
-
-const CHILD_DOCKERFILE = path.join(SAMPLES, 'child/Dockerfile');
-const sha256 = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-
-/** Quick Open samples/child/Dockerfile; returns the code lens element over its FROM line. */
-async function openChildDockerfile(page) {
-  // The breadcrumbs name the folder, then the file (grandchild/Dockerfile matches the query too).
-  const crumbs = page.locator('.part.editor .monaco-breadcrumbs').first();
-  const shown = async () => (await crumbs.innerText().catch(() => '')).split('\n').map((p) => p.trim()).filter(Boolean).join('/');
-  for (let attempt = 1; ; attempt++) {
-    await h.quickOpenFile(page, { query: 'child/Dockerfile', name: 'Dockerfile', folder: 'child' });
-    const deadline = Date.now() + 10_000;
-    while ((await shown()) !== 'child/Dockerfile' && Date.now() < deadline) await sleep(250);
-    if ((await shown()) === 'child/Dockerfile') break;
-    if (attempt >= 3) throw new Error(`the editor shows ${JSON.stringify(await shown())}, not child/Dockerfile, after ${attempt} Quick Opens`);
-  }
-  await page.mouse.move(1100, 700); // off the tabs (a tab's hover would cover the breadcrumbs in screenshots)
-  const editor = page.locator('.part.editor .editor-instance .monaco-editor').first();
-  const lens = editor.locator('.codelens-decoration').filter({ hasText: 'Build child image' });
-  await lens.first().waitFor({ state: 'visible', timeout: 60_000 });
-  return lens.first();
-}
-
-/** Issue 4: the code lens over FROM in the sample child Dockerfile. */
-async function buildLensUi(page) {
-  const before = sha256(CHILD_DOCKERFILE);
-  const lens = await openChildDockerfile(page);
-  const text = (await lens.innerText()).replace(/\s+/g, ' ');
-  for (const part of [`${SAMPLE.base} · present`, 'child image', 'Show in tree', 'Build child image']) {
-    if (!text.includes(part)) throw new Error(`the code lens ${JSON.stringify(text)} lacks ${JSON.stringify(part)}`);
-  }
-  // The lens sits right above the FROM line.
-  const from = page.locator('.part.editor .view-line').filter({ hasText: `FROM ${SAMPLE.base}` });
-  await from.first().waitFor({ state: 'visible', timeout: 10_000 });
-  const [lb, fb] = [await lens.boundingBox(), await from.first().boundingBox()];
-  if (!lb || !fb || lb.y > fb.y || fb.y - lb.y > 40) throw new Error(`the lens (${JSON.stringify(lb)}) is not right above the FROM line (${JSON.stringify(fb)})`);
-  await page.mouse.move(1100, 700); // no hover tooltip over the tab or the lens in the screenshot
-  await sleep(500);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'build-lens.png') });
-  if (sha256(CHILD_DOCKERFILE) !== before) throw new Error('samples/child/Dockerfile changed on disk');
-}
-
-/** Issue 4: click "Build child image", give a unique tag, wait for the new image selected under its parent. */
-async function buildChildUi(page, fixture) {
-  const before = sha256(CHILD_DOCKERFILE);
-  const tag = `lineage-ui-test/child:${randomBytes(4).toString('hex')}`;
-  fixture.images.add(tag);
-  try {
-    const lens = await openChildDockerfile(page);
-    await lens.locator('a', { hasText: 'Build child image' }).click({ timeout: 15_000 });
-    // The child Dockerfile has one stage and no ARG: the only prompt is the image name.
-    const box = page.locator('.quick-input-widget');
-    await box.filter({ hasText: 'image name' }).waitFor({ state: 'visible', timeout: 15_000 });
-    const input = box.locator('input.input');
-    if (!(await input.inputValue())) throw new Error('the image name prompt is not pre-filled');
-    await input.fill(tag);
-    await page.keyboard.press('Enter');
-    const images = pane(page, 'Images');
-    // Built, revealed and selected by the extension (the build itself takes seconds). The row is
-    // labelled with the image's best tag: an identical build (same image ID, e.g. a concurrent run
-    // of this level) may have given the image another tag, so any of its tags counts.
-    const selected = images.locator('.monaco-list-row[aria-selected="true"]');
-    const deadline = Date.now() + 90_000;
-    let tags = [];
-    for (;;) {
-      if (!tags.length && imageExists(tag)) tags = JSON.parse(docker('image', 'inspect', '--format', '{{json .RepoTags}}', tag));
-      const label = (await selected.count()) ? await selected.first().getAttribute('aria-label') : null;
-      if (label && tags.some((t) => label.startsWith(`${t} `))) break;
-      const failed = page.locator('.notification-toast').filter({ hasText: `Build of ${tag} failed` });
-      if (await failed.count()) throw new Error(`the build failed: ${await failed.first().innerText()}`);
-      if (Date.now() > deadline) throw new Error(`no selected row for ${tag} (tags ${JSON.stringify(tags)}) in the Images view within 90 s; selected: ${JSON.stringify(label)}`);
-      await sleep(300);
-    }
-    const row = selected;
-    await assertParent(page, images, row.first(), SAMPLE.base);
-    const tab = page.locator('.part.editor .tab.active');
-    if ((await tab.getAttribute('class'))?.includes('dirty')) throw new Error('the Dockerfile editor became dirty');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'build-child.png') });
-    if (sha256(CHILD_DOCKERFILE) !== before) throw new Error('samples/child/Dockerfile changed on disk');
-    if (!imageExists(tag)) throw new Error(`the engine has no image ${tag}`);
-  } finally {
-    // A build still running (the check gave up early) would tag its image later: wait for its
-    // progress notification to go, then remove the image (fixture.cleanup catches any late one).
-    const progress = page.locator('.notification-toast').filter({ hasText: `Building ${tag}` });
-    for (let i = 0; i < 120 && (await progress.count().catch(() => 0)) > 0; i++) await sleep(500);
-    if (imageExists(tag)) {
-      try {
-        docker('rmi', tag);
-      } catch (err) {
-        console.log(`      could not remove ${tag}: ${err.message}`);
-      }
-    }
-  }
-}
-
 
 /** The row's aria-label (label, then description), whitespace collapsed. */
 const ariaOf = async (row) => ((await row.getAttribute('aria-label')) ?? '').replace(/\s+/g, ' ');
@@ -830,4 +692,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   });
 }
 
-export { buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi, podmanSetup, podmanUi, serveUi };
+export { buildCacheMountUi, buildChildUi, buildLensUi, defaultSetup, lineageUi, overheadUi, podmanSetup, podmanUi, serveUi };

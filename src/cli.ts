@@ -7,6 +7,8 @@ const USAGE = `usage: container-lineage <command> [options]   (each command take
   engine [--json]                          which engine would be used, or every endpoint tried
   tree [--json] [--all]                    local images as a parent/child forest, with their containers
   stages FILE [--build-arg K=V]... [--json]  a Dockerfile's stages and their resolved bases
+  build [-f FILE] [-t TAG] [--target S] [--build-arg K=V]... [--builder auto|buildkit|classic] [--json] CONTEXT
+                                           build an image (BuildKit where the engine has it)
   stale [--json]                           images built on a base that has since been rebuilt or re-tagged
   rebuild IMAGE [--dry-run] [--json]       rebuild IMAGE's stale descendants in order, from their recipes
   run IMAGE -- CMD...                      one transaction in a fresh throwaway container
@@ -32,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/overhead')).run(argv.slice(1));
     case 'stages':
       return (await import('./cli/stages')).run(argv.slice(1));
+    case 'build':
+      return (await import('./cli/build')).run(argv.slice(1));
     case 'stale':
       return (await import('./cli/stale')).run(argv.slice(1));
     case 'rebuild':

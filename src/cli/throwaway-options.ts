@@ -157,12 +157,16 @@ export function usageErrorExit(command: string, usage: string, e: unknown): numb
   return 2;
 }
 
-export function abortOnSignals(controller: AbortController, log: (line: string) => void): () => void {
+/**
+ * Abort `controller` on the first SIGINT/SIGTERM (saying what cancelling does), exit 130 on the second.
+ * @returns a function that removes the handlers.
+ */
+export function abortOnSignals(controller: AbortController, log: (line: string) => void, doing = 'removing containers'): () => void {
   let count = 0;
   const handler = (sig: NodeJS.Signals) => {
     count++;
     if (count === 1) {
-      log(`${sig}: cancelling, removing containers… (again to exit at once)`);
+      log(`${sig}: cancelling, ${doing}… (again to exit at once)`);
       controller.abort();
     } else {
       process.exit(130);

@@ -2,19 +2,20 @@
  * Dockerfile model: the stages of a build script, each with its `FROM` range, its base as
  * written and as resolved, its stage name, and whether the base is an earlier stage.
  *
- * Parsing is done by `dockerfile-ast` (the parser behind the Docker language server), which
- * already gets right: parser directives only at the very top, the backtick escape (a trailing
- * backslash then does not continue a line), line continuations with comment and blank lines
- * inside, heredocs (a `FROM` in a heredoc body is not an instruction), CRLF line endings,
- * `--platform` flags and `AS name`. On top of it this module adds: removal of a leading
- * byte-order mark, expansion of meta `ARG`s (declared before the first `FROM`) with build-arg
- * overrides ({@link expandWord}), stage links (case-insensitive, earlier stages only), and
- * image reference normalisation ({@link parseReference}).
+ * Instruction boundaries (which lines form one instruction, parser directives, the escape
+ * character, heredocs) come from {@link splitInstructions}, which follows the engine's own
+ * parser rules, so the model sees the same instructions the engine builds. Each instruction's
+ * logical line is then parsed by `dockerfile-ast` (the parser behind the Docker language
+ * server) for its arguments, `--platform` and `AS name`. On top of them this module adds:
+ * removal of a leading byte-order mark, expansion of meta `ARG`s (declared before the first
+ * `FROM`) with build-arg overrides ({@link expandWord}), stage links (case-insensitive, earlier
+ * stages only), and image reference normalisation ({@link parseReference}).
  *
  * Positions are zero-based lines and UTF-16 characters of the text after the byte-order mark
- * was removed (the text an editor shows).
+ * was removed (the text an editor shows; CR, LF and CRLF all end a line there).
  */
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { CURRENT_DIALECT, splitInstructions, type InstructionFlag, type ParserDialect, type RawInstruction } from './dockerfileLines';
 import { parseImageId, parseReference, InvalidReferenceError, type ImageReference } from './reference';
 import { expandWord, splitWords, type VariableMap } from './shellword';
 
@@ -46,6 +47,14 @@ export interface InstructionInfo {
   stageIndex: number;
   /** Arguments text with line continuations removed. */
   text: string;
+  /** The logical line the engine parses (keyword, flags and arguments, continuations removed). */
+  line: string;
+  /** Flags before the arguments (`--mount=…`, `--link`), in order. */
+  flags: InstructionFlag[];
+  /** Names of the heredocs it opens (only with a dialect that has heredocs). */
+  heredocs: string[];
+  /** With a dialect without heredocs: the heredocs a newer frontend would read here (see {@link RawInstruction.latentHeredocs}). */
+  latentHeredocs: string[];
 }
 
 /** An `ARG` declared before the first `FROM` (a meta ARG, the only ones visible in `FROM`). */
@@ -123,6 +132,8 @@ export interface DockerfileModel {
 export interface ParseOptions {
   /** Build-arg overrides (`--build-arg K=V`); only those naming a meta ARG affect `FROM`. */
   buildArgs?: Readonly<Record<string, string>>;
+  /** Parser rules of the frontend that will build it (default: current frontends, with heredocs). */
+  dialect?: ParserDialect;
 }
 
 /** Remove a leading UTF-8 byte-order mark (U+FEFF), if any. */
@@ -132,73 +143,109 @@ export function stripBom(text: string): string {
 
 const STAGE_NAME_RE = /^[a-z][a-z0-9-_.]*$/;
 
-function copyRange(r: { start: Position; end: Position }): Range {
-  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
+/** Offset → editor position (lines end at CR, LF or CRLF, as in the editor). */
+class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 13 /* CR */) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        this.starts.push(i + 1);
+      } else if (c === 10 /* LF */) {
+        this.starts.push(i + 1);
+      }
+    }
+  }
+  position(offset: number): Position {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - this.starts[lo]! };
+  }
 }
 
-function instructionText(ins: Instruction): string {
-  return ins.getArguments().map((a) => a.getValue()).join(' ');
+/**
+ * dockerfile-ast's view of one logical line: the line alone (after an escape directive when the
+ * escape is a backtick), with the separators the engine treats as spaces (VT, FF, CR) made spaces.
+ */
+function astInstruction(raw: RawInstruction, escapeChar: string): Instruction | undefined {
+  const line = raw.line.replace(/[\v\f\r]/g, ' ');
+  const df = DockerfileParser.parse(escapeChar === '`' ? `# escape=\`\n${line}` : line);
+  return df.getInstructions()[0];
+}
+
+function instructionText(ins: Instruction | undefined): string {
+  return ins ? ins.getArguments().map((a) => a.getValue()).join(' ') : '';
 }
 
 /**
  * Parse a Dockerfile into its stages.
  * @param text the Dockerfile text (a leading BOM and CRLF line endings are accepted).
- * @param options build-arg overrides.
+ * @param options build-arg overrides and the frontend's parser rules.
  * @returns the model; never throws on bad input (problems are listed in `problems`).
  */
 export function parseDockerfile(text: string, options: ParseOptions = {}): DockerfileModel {
   const source = stripBom(text);
-  const df = DockerfileParser.parse(source);
-  const escapeChar = df.getEscapeCharacter();
-  const directives: DirectiveInfo[] = df.getDirectives().map((d) => ({
-    name: d.getName().toLowerCase(),
-    value: d.getValue(),
-    line: d.getRange().start.line,
-  }));
+  const split = splitInstructions(source, options.dialect ?? CURRENT_DIALECT);
+  const index = new LineIndex(source);
+  const escapeChar = split.escapeChar;
+  const directives: DirectiveInfo[] = split.directives.map((d) => ({ name: d.name, value: d.value, line: index.position(d.start).line }));
   const buildArgs = options.buildArgs ?? {};
-  const problems: ModelProblem[] = [];
+  const problems: ModelProblem[] = split.problems.map((p) => {
+    const at = index.position(p.start);
+    return { range: { start: at, end: at }, message: p.message };
+  });
 
-  const all = df.getInstructions();
   const instructions: InstructionInfo[] = [];
   const metaArgs: MetaArg[] = [];
   const metaVars = new Map<string, string | undefined>();
   const stages: Stage[] = [];
   const stageByName = new Map<string, number>();
 
-  for (const ins of all) {
-    const keyword = ins.getKeyword().toUpperCase();
+  for (const raw of split.instructions) {
+    const keyword = raw.keyword;
+    const ins = astInstruction(raw, escapeChar);
     const info: InstructionInfo = {
       keyword,
-      range: copyRange(ins.getRange()),
+      range: { start: index.position(raw.start), end: index.position(raw.end) },
       stageIndex: stages.length - 1,
       text: instructionText(ins),
+      line: raw.line,
+      flags: raw.flags,
+      heredocs: raw.heredocs,
+      latentHeredocs: raw.latentHeredocs,
     };
-    if (keyword !== 'FROM') {
+    if (keyword !== 'FROM' || !ins) {
       instructions.push(info);
       if (stages.length === 0) {
-        if (keyword === 'ARG') collectMetaArgs(ins, escapeChar, buildArgs, metaVars, metaArgs);
+        if (keyword === 'ARG' && ins) collectMetaArgs(ins, escapeChar, buildArgs, metaVars, metaArgs, info.range.start.line);
         else problems.push({ range: info.range, message: `${keyword} before the first FROM: only ARG may precede FROM.` });
       } else {
         stages[stages.length - 1]!.instructions.push(info);
       }
       continue;
     }
-    const index = stages.length;
-    info.stageIndex = index;
+    const stageIndex = stages.length;
+    info.stageIndex = stageIndex;
     instructions.push(info);
-    const stage = modelStage(ins, index, info, escapeChar, metaVars, stageByName, problems);
+    const stage = modelStage(ins, stageIndex, info, escapeChar, metaVars, stageByName, problems);
     stages.push(stage);
     if (stage.nameLower !== undefined) {
       if (stageByName.has(stage.nameLower)) {
         problems.push({ range: info.range, message: `duplicate stage name "${stage.name}"` });
       } else {
-        stageByName.set(stage.nameLower, index);
+        stageByName.set(stage.nameLower, stageIndex);
       }
     }
   }
   for (const s of stages) s.targetable = s.index === stages.length - 1 || s.nameLower !== undefined;
-  if (stages.length === 0 && all.length > 0) {
-    problems.push({ range: copyRange(all[all.length - 1]!.getRange()), message: 'no FROM instruction: a Dockerfile needs at least one stage.' });
+  if (stages.length === 0 && instructions.length > 0) {
+    problems.push({ range: instructions[instructions.length - 1]!.range, message: 'no FROM instruction: a Dockerfile needs at least one stage.' });
   }
   return { escapeChar, directives, metaArgs, stages, instructions, problems };
 }
@@ -209,8 +256,8 @@ function collectMetaArgs(
   buildArgs: Readonly<Record<string, string>>,
   vars: Map<string, string | undefined>,
   out: MetaArg[],
+  line: number,
 ): void {
-  const line = ins.getRange().start.line;
   for (const word of splitWords(ins.getArgumentsContent() ?? '', escapeChar)) {
     const eq = word.indexOf('=');
     const name = eq === -1 ? word : word.slice(0, eq);
@@ -341,20 +388,4 @@ export function describeBase(model: DockerfileModel, stage: Stage): string {
     case 'invalid':
       return `invalid (${b.reason})`;
   }
-}
-
-/**
- * Map a classic-builder progress line ("Step 3/5 : RUN exit 1") to its instruction.
- * The classic builder numbers meta ARGs, then each stage's FROM and instructions, in file
- * order, so step N is `instructions[N-1]`; the keyword is checked against the printed text.
- * @returns the instruction, or undefined when the line is not a step or does not match.
- */
-export function instructionForStep(model: DockerfileModel, stepLine: string): InstructionInfo | undefined {
-  const m = /^Step (\d+)\/(\d+) : (\S+)/.exec(stepLine.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const keyword = m[3]!.toUpperCase();
-  const ins = model.instructions[n - 1];
-  if (ins && ins.keyword === keyword) return ins;
-  return undefined;
 }

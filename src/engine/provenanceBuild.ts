@@ -7,9 +7,9 @@
  * The base is the build target's external base (FROM followed through in-file stage links),
  * looked up on the engine just before the build; its ID at that moment is the recorded digest.
  *
- * Builders: a recipe names the builder that ran it, and a rebuild uses the same one through
- * {@link builderFor}. Only the classic builder (engine/build.ts) exists in this version; the
- * builder interface of issue 10 (classic, BuildKit, Buildah) replaces this adapter when it lands.
+ * Builders: the build runs through the builder layer (`engine/builders`: `runBuild` chooses
+ * classic, BuildKit or another registered builder). A recipe names the builder that ran it, and a
+ * rebuild asks for the same one ({@link builderFor} checks it is available).
  */
 import type Docker from 'dockerode';
 import { readFile } from 'node:fs/promises';
@@ -17,21 +17,19 @@ import { parseDockerfile } from '../core/dockerfile';
 import { buildBase, foundBaseName, normaliseBaseName, provenanceLabels } from '../core/provenance';
 import type { NameRules } from '../core/reference';
 import type { Recipe } from '../core/recipes';
+import type { BuilderName } from '../core/frontend';
 import type { RecipeStore } from '../store/recipeStore';
-import { buildImage, type BuildRequest, type BuildResult } from './build';
+import { availableBuilders, runBuild, type BuildRequest, type BuildRun } from './builders';
 
-/** Builder used when a build names none. */
-export const DEFAULT_BUILDER = 'classic';
-
-/** A function that runs one build (the shape of engine/build.ts `buildImage`). */
-export type Builder = (docker: Docker, req: BuildRequest) => Promise<BuildResult>;
+/** Builder setting used when a build names none: BuildKit where the engine has it (core/builderChoice). */
+export const DEFAULT_BUILDER = 'auto';
 
 /**
- * The builder a recipe names.
- * @returns undefined when this version has no such builder (the caller reports it).
+ * Whether a builder name (a recipe's, or a setting: "auto" included) can run in this version.
+ * @returns the name, or undefined when this version has no such builder (the caller reports it).
  */
-export function builderFor(name: string): Builder | undefined {
-  return name === 'classic' ? buildImage : undefined;
+export function builderFor(name: string): string | undefined {
+  return name === 'auto' || availableBuilders().includes(name as BuilderName) ? name : undefined;
 }
 
 /** A build whose provenance is recorded. */
@@ -40,14 +38,14 @@ export interface ProvenanceBuildRequest extends Omit<BuildRequest, 'dockerfileTe
   dockerfilePath?: string;
   /** Dockerfile text (e.g. the editor's unsaved buffer); read from `dockerfilePath` when undefined. */
   dockerfileText?: string;
-  /** Builder name; {@link DEFAULT_BUILDER} when undefined. */
+  /** Builder setting ("auto", "buildkit", "classic", …); {@link DEFAULT_BUILDER} when undefined. */
   builder?: string;
   /** How the engine looks up names without a registry (core/dialect); Docker's when undefined. */
   names?: NameRules;
 }
 
 /** Outcome of {@link buildWithProvenance}. */
-export interface ProvenanceBuildResult extends BuildResult {
+export interface ProvenanceBuildResult extends BuildRun {
   /** The recorded base (name normalised, ID at build time); undefined for scratch or a base not present. */
   base?: { name?: string; id: string };
   /** The recipe recorded (success with a Dockerfile path). */
@@ -56,8 +54,9 @@ export interface ProvenanceBuildResult extends BuildResult {
   recipeError?: string;
 }
 
-function failed(started: number, error: string): ProvenanceBuildResult {
-  return { ok: false, cancelled: false, error, stepImages: [], durationMs: Date.now() - started };
+function failed(started: number, builder: string, error: string): ProvenanceBuildResult {
+  const name: BuilderName = availableBuilders().includes(builder as BuilderName) ? (builder as BuilderName) : 'classic';
+  return { ok: false, builder: name, reason: 'not built', cancelled: false, error, stepImages: [], durations: { totalMs: Date.now() - started, steps: [] } };
 }
 
 /**
@@ -80,32 +79,32 @@ export async function resolveBuildBase(docker: Docker, dockerfileText: string, t
 
 /**
  * Build with the base labels added and, on success with a Dockerfile path, the recipe recorded
- * in `store`. Never throws for build failures (see engine/build.ts); a recipe that cannot be
+ * in `store`. Never throws for build failures (see engine/builders/types.ts); a recipe that cannot be
  * stored is reported in `recipeError`, the build still counts as successful.
  */
 export async function buildWithProvenance(docker: Docker, req: ProvenanceBuildRequest, store: RecipeStore | undefined): Promise<ProvenanceBuildResult> {
   const started = Date.now();
   const builderName = req.builder ?? DEFAULT_BUILDER;
-  const builder = builderFor(builderName);
-  if (!builder) return failed(started, `The ${builderName} builder is not available in this version of Container Lineage: build it once with an available builder.`);
+  if (!builderFor(builderName)) return failed(started, builderName, `The ${builderName} builder is not available in this version of Container Lineage: build it once with an available builder.`);
   let text = req.dockerfileText;
   if (text === undefined) {
-    if (!req.dockerfilePath) return failed(started, 'No Dockerfile: give its path or its text.');
+    if (!req.dockerfilePath) return failed(started, builderName, 'No Dockerfile: give its path or its text.');
     try {
       text = await readFile(req.dockerfilePath, 'utf8');
     } catch (err) {
-      return failed(started, `Cannot read the Dockerfile ${req.dockerfilePath} (${(err as Error).message}): restore it, or build the image again from where its Dockerfile is now.`);
+      return failed(started, builderName, `Cannot read the Dockerfile ${req.dockerfilePath} (${(err as Error).message}): restore it, or build the image again from where its Dockerfile is now.`);
     }
   }
   let base: { name?: string; id: string } | undefined;
   try {
     base = await resolveBuildBase(docker, text, req.target, req.buildArgs, req.names);
   } catch (err) {
-    return failed(started, `Cannot look up the base image: ${(err as Error).message}`);
+    return failed(started, builderName, `Cannot look up the base image: ${(err as Error).message}`);
   }
-  const { dockerfilePath: _path, dockerfileText: _text, builder: _builder, names: _names, ...rest } = req;
-  const result: ProvenanceBuildResult = await builder(docker, {
+  const { dockerfileText: _text, names: _names, ...rest } = req;
+  const result: ProvenanceBuildResult = await runBuild(docker, {
     ...rest,
+    builder: builderName,
     dockerfileText: text,
     labels: { ...(req.labels ?? {}), ...(base ? provenanceLabels(base) : {}) },
   });
@@ -119,7 +118,8 @@ export async function buildWithProvenance(docker: Docker, req: ProvenanceBuildRe
     ...(req.target ? { target: req.target } : {}),
     buildArgs: { ...(req.buildArgs ?? {}) },
     ...(req.labels && Object.keys(req.labels).length ? { labels: { ...req.labels } } : {}),
-    builder: builderName,
+    // the builder that ran it (auto resolved), so a rebuild uses the same one
+    builder: result.builder,
     ...(req.networkMode ? { network: req.networkMode } : {}),
     ...(base?.name ? { base: { name: base.name, id: base.id } } : {}),
     builtAt: new Date().toISOString(),

@@ -41,7 +41,7 @@ export interface RebuildRun {
   summary: RebuildSummary;
   /** True when the signal stopped the run. */
   cancelled: boolean;
-  /** Images the failed builds' steps left as build cache (short IDs, see engine/build.ts). */
+  /** Images the failed builds' steps left as build cache (short IDs, see engine/builders/types.ts). */
   stepImages: string[];
 }
 
@@ -61,18 +61,21 @@ async function rebuildStep(docker: Docker, step: PlanStep, options: RebuildRunOp
       names: options.names,
       tag: first,
       signal: options.signal,
-      onOutput: (text) => options.onOutput?.(step, text),
+      // the builder's output lines, as text (each with its newline)
+      onProgress: (e) => {
+        if (e.kind === 'output') options.onOutput?.(step, `${e.line}\n`);
+      },
     },
     options.store,
   );
   if (result.cancelled) return { status: 'cancelled', stepImages: result.stepImages };
-  if (!result.ok) return { status: 'failed', error: result.error ?? 'build failed', durationMs: result.durationMs, stepImages: result.stepImages };
+  if (!result.ok) return { status: 'failed', error: result.error ?? 'build failed', durationMs: result.durations.totalMs, stepImages: result.stepImages };
   try {
     for (const t of others) await tagImage(docker, result.imageId!, t);
   } catch (err) {
-    return { status: 'failed', error: `built ${result.imageId} but could not move a tag: ${(err as Error).message}`, durationMs: result.durationMs, stepImages: [] };
+    return { status: 'failed', error: `built ${result.imageId} but could not move a tag: ${(err as Error).message}`, durationMs: result.durations.totalMs, stepImages: [] };
   }
-  return { status: 'rebuilt', newId: result.imageId!, durationMs: result.durationMs, stepImages: [] };
+  return { status: 'rebuilt', newId: result.imageId!, durationMs: result.durations.totalMs, stepImages: [] };
 }
 
 /**

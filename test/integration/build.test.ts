@@ -1,85 +1,41 @@
+/**
+ * The classic builder on the real engine (`containerLineage.build.builder: classic`): builds
+ * from unsaved text with .dockerignore, failures from the stream with the failing line, no tag
+ * on failure or cancel, no socket timeout; and commit-as-child.
+ */
 import * as assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { EngineConnection } from '../../src/engine/connection';
-import { buildImage, buildRequestTimeouts, clientWithoutTimeouts } from '../../src/engine/build';
+import { buildRequestTimeouts, clientWithoutTimeouts } from '../../src/engine/builders/request';
 import { INJECTED_DOCKERFILE_NAME, packBuildContext } from '../../src/engine/context';
 import { commitContainer, validateCommitChanges } from '../../src/engine/commit';
-import { instructionForStep, parseDockerfile } from '../../src/core/dockerfile';
+import { BuildSuite, LABEL } from './buildHelpers';
+import { runBuild, type BuildRequest } from '../../src/engine/builders';
 
-const LABEL = 'io.container-lineage.test';
-const labels = { [LABEL]: 'build' };
-// RUN steps get no network: the tests need none and stay hermetic on a machine without a bridge.
-const networkMode = 'none';
-
-describe('builds on the real engine (engine/build, engine/commit)', function () {
+describe('classic builder on the real engine (engine/builders/classic, engine/commit)', function () {
   this.timeout(120_000);
+  const s = new BuildSuite('build');
+  const labels = s.labels;
+  const suffix = s.suffix;
+  const repo = s.repo;
   let docker: Docker;
   let baseId: string;
-  const suffix = randomBytes(4).toString('hex');
-  const repo = `cl-test-build-${suffix}`;
-  const dirs: string[] = [];
-  const containers: string[] = [];
-  /** Images the build steps produced: a failed build leaves them as cache, the suite removes them. */
-  const stepImages: string[] = [];
-  const build = async (req: Parameters<typeof buildImage>[1]) => {
-    const r = await buildImage(docker, req);
-    stepImages.push(...r.stepImages);
-    return r;
+  const build = (req: BuildRequest) => s.build({ builder: 'classic', ...req });
+  const contextDir = () => s.contextDir();
+  const tagExists = (t: string) => s.tagExists(t);
+  const pathInImage = (i: string, p: string) => s.pathInImage(i, p);
+  const outputOf = (sink: { text: string }) => (e: { kind: string; line?: string }) => {
+    if (e.kind === 'output') sink.text += `${e.line}\n`;
   };
 
   before(async () => {
-    const engine = new EngineConnection({ env: process.env });
-    await engine.connect();
-    docker = engine.docker();
+    await s.connect();
+    docker = s.docker;
     baseId = (await docker.getImage('busybox:latest').inspect()).Id;
   });
 
-  after(async () => {
-    for (const c of containers) await docker.getContainer(c).remove({ force: true }).catch(() => undefined);
-    const imgs = await docker.listImages({ filters: JSON.stringify({ label: [`${LABEL}=build`] }) });
-    for (const i of imgs) {
-      for (const t of i.RepoTags ?? []) if (t.startsWith(repo)) await docker.getImage(t).remove().catch(() => undefined);
-    }
-    for (const i of imgs) if ((i.RepoTags ?? []).every((t) => t.startsWith(repo) || t === '<none>:<none>')) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
-    // Newest first, never forced: an image still in use (a tag, a child, a container) stays.
-    for (const id of [...new Set(stepImages)].reverse()) await docker.getImage(id).remove().catch(() => undefined);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-
-  function contextDir(): string {
-    const d = mkdtempSync(join(tmpdir(), 'cl-build-'));
-    dirs.push(d);
-    return d;
-  }
-
-  async function tagExists(tag: string): Promise<boolean> {
-    try {
-      await docker.getImage(tag).inspect();
-      return true;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return false;
-      throw err;
-    }
-  }
-
-  async function pathInImage(image: string, path: string): Promise<boolean> {
-    const c = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: labels });
-    containers.push(c.id);
-    try {
-      const archive = (await c.getArchive({ path })) as NodeJS.ReadableStream & { destroy?: () => void };
-      archive.destroy?.(); // only existence matters; an unread archive stream keeps its socket open
-      return true;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return false;
-      throw err;
-    } finally {
-      await c.remove({ force: true });
-    }
-  }
+  after(() => s.cleanup());
 
   it('builds a child from unsaved text (not the file on disk), honouring .dockerignore that excludes a big folder and the Dockerfile', async () => {
     const dir = contextDir();
@@ -92,9 +48,13 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const buffer = 'FROM busybox\nRUN echo from-the-buffer > /which\nCOPY . /ctx/\n';
     const tag = `${repo}:child`;
     let output = '';
-    const r = await build({ contextDir: dir, dockerfileText: buffer, tag, labels, networkMode, onOutput: (t) => (output += t) });
+    const sink = { text: '' };
+    const r = await build({ contextDir: dir, dockerfileText: buffer, tag, onProgress: outputOf(sink) });
+    output = sink.text;
     assert.equal(r.ok, true, r.error);
     assert.equal(r.tag, tag);
+    assert.equal(r.builder, 'classic');
+    assert.match(output, /^Builder: classic builder \(classic builder requested/m);
     assert.match(output, /Step 2\/4 : RUN echo from-the-buffer/);
     assert.ok(r.context!.excluded >= 2);
     const img = await docker.getImage(tag).inspect();
@@ -107,7 +67,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     assert.equal(await pathInImage(tag, '/ctx/.container-lineage.Dockerfile'), false, 'the injected Dockerfile is not copied');
     // the image reflects the buffer: run nothing, read /which from the image
     const c = await docker.createContainer({ Image: tag, Cmd: ['true'], Labels: labels });
-    containers.push(c.id);
+    s.keepContainer(c.id);
     const tar = await c.getArchive({ path: '/which' });
     const chunks: Buffer[] = [];
     for await (const ch of tar as AsyncIterable<Buffer>) chunks.push(ch);
@@ -121,13 +81,12 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const dir = contextDir();
     const text = 'FROM busybox\nRUN echo ok\n\n# copy something that is not there\nCOPY missing-file /x\nRUN echo never\n';
     const tag = `${repo}:missing`;
-    const r = await build({ contextDir: dir, dockerfileText: text, tag, labels, networkMode });
+    const r = await build({ contextDir: dir, dockerfileText: text, tag });
     assert.equal(r.ok, false);
     assert.equal(r.cancelled, false);
     assert.match(r.error!, /missing-file/);
-    assert.equal(r.failedStep!.number, 3);
-    const ins = instructionForStep(parseDockerfile(text), r.failedStep!.line);
-    assert.equal(ins!.range.start.line, 4);
+    assert.match(r.failedStep!, /^Step 3\/\d : COPY missing-file/);
+    assert.equal(r.failedRange!.start.line, 4);
     assert.equal(await tagExists(tag), false);
   });
 
@@ -135,36 +94,34 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const dir = contextDir();
     const text = 'FROM busybox\nRUN echo step-two\nRUN echo boom && exit 3\n';
     const tag = `${repo}:failrun`;
-    const r = await build({ contextDir: dir, dockerfileText: text, tag, labels, networkMode });
+    const r = await build({ contextDir: dir, dockerfileText: text, tag });
     assert.equal(r.ok, false);
     assert.match(r.error!, /non-zero code: 3/);
-    assert.equal(instructionForStep(parseDockerfile(text), r.failedStep!.line)!.range.start.line, 2);
+    assert.equal(r.failedRange!.start.line, 2);
     assert.equal(await tagExists(tag), false);
   });
 
   it('a failing build never moves an existing tag', async () => {
     const dir = contextDir();
     const tag = `${repo}:stable`;
-    const good = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=1\n', tag, labels, networkMode });
+    const good = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=1\n', tag });
     assert.equal(good.ok, true, good.error);
-    const bad = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=2\nRUN exit 1\n', tag, labels, networkMode });
+    const bad = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nLABEL v=2\nRUN exit 1\n', tag });
     assert.equal(bad.ok, false);
     assert.equal((await docker.getImage(tag).inspect()).Id, good.imageId);
   });
 
   it('parse errors name the line', async () => {
-    const r = await build({ contextDir: contextDir(), dockerfileText: 'FROM busybox\nFROB x\n', tag: `${repo}:parse`, labels, networkMode });
+    const r = await build({ contextDir: contextDir(), dockerfileText: 'FROM busybox\nFROB x\n', tag: `${repo}:parse` });
     assert.equal(r.ok, false);
-    assert.equal(r.errorLine, 2);
+    assert.equal(r.failedRange!.start.line + 1, 2);
   });
 
   it('FROM from a build arg, and a target stage', async () => {
     const dir = contextDir();
     const text = 'ARG BASE\nFROM ${BASE} AS first\nLABEL stage=first\nFROM first AS second\nLABEL stage=second\n';
-    const model = parseDockerfile(text, { buildArgs: { BASE: 'busybox:latest' } });
-    assert.equal(model.stages[0]!.baseResolved, 'busybox:latest');
     const tag = `${repo}:arg`;
-    const r = await build({ contextDir: dir, dockerfileText: text, tag, buildArgs: { BASE: 'busybox:latest' }, target: 'first', labels, networkMode });
+    const r = await build({ contextDir: dir, dockerfileText: text, tag, buildArgs: { BASE: 'busybox:latest' }, target: 'first' });
     assert.equal(r.ok, true, r.error);
     const img = await docker.getImage(tag).inspect();
     assert.equal(img.Config.Labels?.stage, 'first');
@@ -180,11 +137,9 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
       contextDir: dir,
       dockerfileText: `FROM busybox\nRUN echo started; sleep 300 # ${marker}\n`,
       tag,
-      labels,
-      networkMode,
       signal: ac.signal,
-      onOutput: (t) => {
-        if (!sawRun && t.includes('Running in')) {
+      onProgress: (e) => {
+        if (!sawRun && e.kind === 'output' && e.line.includes('Running in')) {
           sawRun = true;
           setTimeout(() => ac.abort(), 300);
         }
@@ -207,7 +162,9 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     const ac = new AbortController();
     let output = '';
     setTimeout(() => ac.abort(), 50);
-    const r = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nCOPY big.bin /big.bin\n', tag: `${repo}:upload-cancel`, labels, networkMode, signal: ac.signal, onOutput: (t) => (output += t) });
+    const sink = { text: '' };
+    const r = await build({ contextDir: dir, dockerfileText: 'FROM busybox\nCOPY big.bin /big.bin\n', tag: `${repo}:upload-cancel`, signal: ac.signal, onProgress: (e) => e.kind === 'output' && !e.line.startsWith('Builder:') && outputOf(sink)(e) });
+    output = sink.text;
     assert.equal(r.ok, false);
     assert.equal(r.cancelled, true);
     assert.equal(output, '', 'cancelled before the engine started the build');
@@ -222,7 +179,7 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
     assert.equal((timed.modem as unknown as { timeout: number }).timeout, 1500);
     assert.deepEqual(buildRequestTimeouts(timed), { timeout: undefined, connectionTimeout: undefined });
     assert.equal((clientWithoutTimeouts(timed) as unknown as { modem: { socketPath: unknown } }).modem.socketPath, (timed.modem as unknown as { socketPath: unknown }).socketPath);
-    const r = await buildImage(timed, { contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 4 # ${suffix}\n`, tag: `${repo}:silent`, labels, networkMode, noCache: true });
+    const r = await runBuild(timed, { builder: 'classic', engine: s.info, contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 4 # ${suffix}\n`, tag: `${repo}:silent`, labels, networkMode: 'none', noCache: true });
     assert.equal(r.ok, true, r.error);
     // and the same request through the timed client itself breaks off: the guard is what helps
     const packed = packBuildContext({ contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 4 # raw-${suffix}\n` });
@@ -241,16 +198,16 @@ describe('builds on the real engine (engine/build, engine/commit)', function () 
   // client timeout shorter than the silence). CL_BUILD_SKIP_SLEEP_120=1 skips it for quick runs.
   (process.env.CL_BUILD_SKIP_SLEEP_120 === '1' ? it.skip : it)('RUN sleep 120 with no output completes', async function () {
     this.timeout(300_000);
-    const r = await build({ contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 120 # ${suffix}\n`, tag: `${repo}:sleep120`, labels, networkMode, noCache: true });
+    const r = await build({ contextDir: contextDir(), dockerfileText: `FROM busybox\nRUN sleep 120 # ${suffix}\n`, tag: `${repo}:sleep120`, noCache: true });
     assert.equal(r.ok, true, r.error);
-    assert.ok(r.durationMs >= 120_000);
+    assert.ok(r.durations.totalMs >= 120_000);
   });
 
   it('commit a customised container as a child: Parent is the container image, changes applied', async () => {
     assert.equal(validateCommitChanges(['CMD ["sh"]', 'ENV A=1']), undefined);
     assert.match(validateCommitChanges(['RUN x'])!, /cannot be applied/);
     const c = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['sh', '-c', 'echo custom > /custom && sleep 60'], Labels: labels, HostConfig: { NetworkMode: 'none' } });
-    containers.push(c.id);
+    s.keepContainer(c.id);
     await c.start();
     const tag = `${repo}:committed`;
     const r = await commitContainer(docker, {

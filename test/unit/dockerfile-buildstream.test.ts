@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { BuildStreamInterpreter } from '../../src/engine/build';
+import { BuildStreamInterpreter } from '../../src/engine/builders/classicStream';
 
 const ok = [
   { stream: 'Step 1/3 : FROM busybox\n' },

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   describeBase,
-  instructionForStep,
   parseDockerfile,
   rootStage,
   stripBom,
@@ -214,14 +213,5 @@ describe('Dockerfile model (core/dockerfile)', () => {
     assert.deepEqual(parseDockerfile('').stages, []);
     assert.equal(parseDockerfile('# only a comment\n').problems.length, 0);
     assert.equal(parseDockerfile('RUN x\n').problems.length, 2);
-  });
-
-  it('classic builder "Step N/M : …" lines map to instructions (meta ARGs count)', () => {
-    const m = parseDockerfile('ARG B=busybox\nFROM $B AS one\nRUN echo \\\n  hi\nFROM one\nCOPY missing-file /x\n');
-    assert.equal(instructionForStep(m, 'Step 1/5 : ARG B=busybox')!.range.start.line, 0);
-    assert.equal(instructionForStep(m, 'Step 3/5 : RUN echo   hi')!.range.start.line, 2);
-    assert.equal(instructionForStep(m, 'Step 5/5 : COPY missing-file /x')!.range.start.line, 5);
-    assert.equal(instructionForStep(m, 'Step 5/5 : RUN other'), undefined, 'keyword must agree');
-    assert.equal(instructionForStep(m, ' ---> Running in abc'), undefined);
   });
 });

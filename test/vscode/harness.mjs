@@ -89,6 +89,10 @@ export const PROFILE_SETTINGS = {
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'git.openRepositoryInParentFolders': 'never',
+  // Sticky rows repeat a tree's ancestors over its top rows and hide the real rows under them: the
+  // UI proofs read parents from the rows themselves, which a longer tree (other suites' images on
+  // the shared engine) would scroll under the sticky copies.
+  'workbench.tree.enableStickyScroll': false,
 };
 
 /** Creates `<dir>/User/settings.json` with {@link PROFILE_SETTINGS}; returns `dir`. */
