@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { EngineConnection } from '../../src/engine/connection';
 import { LABEL_OVERHEAD, runOverheadExperiment } from '../../src/engine/overhead';
+import { MIN_SAMPLES_FOR_VERDICT } from '../../src/core/experiment';
 
 const SMALL = { cpuIterations: 100_000, memoryMiB: 32, ioFiles: 30, netRequests: 20 };
 
@@ -35,7 +36,8 @@ describe('overhead experiment (real engine)', function () {
     const report = await runOverheadExperiment(docker, {
       image: 'busybox:latest',
       workload: 'cpu',
-      n: 3,
+      // MIN_SAMPLES_FOR_VERDICT per series: fewer gets "too few samples" and no interval.
+      n: MIN_SAMPLES_FOR_VERDICT,
       warmups: 1,
       lifecycleRuns: 2,
       sizes: SMALL,
@@ -44,7 +46,7 @@ describe('overhead experiment (real engine)', function () {
     });
     assert.equal(report.cancelled, false);
     assert.match(report.environment.engine ?? '', /^Docker Engine \d+\.\d+\S* \(API 1\.\d+\)$/, 'the report names the engine');
-    assert.deepEqual(report.series.map((s) => [s.variant, s.summary.n]), [['host', 3], ['container', 3]]);
+    assert.deepEqual(report.series.map((s) => [s.variant, s.summary.n]), [['host', MIN_SAMPLES_FOR_VERDICT], ['container', MIN_SAMPLES_FOR_VERDICT]]);
     for (const s of report.series) {
       assert.ok(s.summary.min > 0 && s.summary.p50 < 10000, `${s.variant}: ${s.summary.p50} ms`);
       assert.ok(s.summary.min <= s.summary.p50 && s.summary.p50 <= s.summary.p95);
@@ -53,12 +55,13 @@ describe('overhead experiment (real engine)', function () {
     }
     const c = report.comparisons[0];
     assert.ok(c.ratio > 0.2 && c.ratio < 5, `CPU ratio ${c.ratio}`);
-    assert.ok(c.low <= c.ratio && c.ratio <= c.high);
+    assert.notEqual(c.kind, 'too-few');
+    assert.ok(c.low <= c.ratio && c.ratio <= c.high, `${c.low}..${c.ratio}..${c.high}`);
     const phases = report.lifecycle.filter((l) => l.mode === 'cold').map((l) => l.phase);
     assert.deepEqual(phases, ['create', 'start', 'exec', 'stop', 'remove']);
     assert.deepEqual(report.lifecycle.filter((l) => l.mode === 'warm').map((l) => l.phase), ['exec', 'stop', 'remove']);
     assert.ok(report.lifecycle.every((l) => l.summary.min >= 0));
-    assert.equal(Math.max(...progress), 2 * 4 + 4);
+    assert.equal(Math.max(...progress), 2 * (MIN_SAMPLES_FOR_VERDICT + 1) + 4, "progress: (n + warm-up) per variant, plus the lifecycle runs");
     assert.equal(await labelled(runId), 0);
   });
 
