@@ -168,15 +168,25 @@ export function selfTimedScript(body: string): string {
   return `adjtimex; { ${body} ; } >/dev/null; rc=$?; adjtimex; exit $rc`;
 }
 
+/** STA_NANO in the adjtimex status word: `time.tv_usec` then holds nanoseconds (linux/timex.h). */
+const STA_NANO = 0x2000;
+
 /**
  * Elapsed ms between the first and the last `adjtimex` readings in a self-timed script's output
- * (`time.tv_sec: S` / `time.tv_usec: U` lines).
+ * (`status: N` / `time.tv_sec: S` / `time.tv_usec: U` lines). When the kernel clock runs in
+ * nanosecond mode (status has STA_NANO, 0x2000, as set by chronyd/ntpd on many hosts), the
+ * field busybox labels `tv_usec` holds nanoseconds (adjtimex(2), "struct timex").
  * @throws Error when fewer than two readings are present (the image has no busybox adjtimex).
  */
 export function parseSelfTime(output: string): number {
-  const readings: number[] = [];
-  const re = /time\.tv_sec:\s*(\d+)\s*\n\s*time\.tv_usec:\s*(\d+)/g;
-  for (let m = re.exec(output); m; m = re.exec(output)) readings.push(Number(m[1]) * 1e6 + Number(m[2]));
+  const readingsUs: number[] = [];
+  const re = /(?:status:\s*(\d+)[^\n]*\n(?:[^\n]*\n)*?)?\s*time\.tv_sec:\s*(\d+)\s*\n\s*time\.tv_usec:\s*(\d+)/g;
+  for (let m = re.exec(output); m; m = re.exec(output)) {
+    const nano = m[1] !== undefined && (Number(m[1]) & STA_NANO) !== 0;
+    const fractionUs = nano ? Number(m[3]) / 1000 : Number(m[3]);
+    readingsUs.push(Number(m[2]) * 1e6 + fractionUs);
+  }
+  const readings = readingsUs;
   if (readings.length < 2) {
     throw new Error('the workload printed no timing (busybox adjtimex missing?): built-in workloads need a busybox-based image such as busybox:latest');
   }

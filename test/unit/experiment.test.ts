@@ -127,4 +127,15 @@ describe('workloads', () => {
     assert.throws(() => parseSelfTime('nothing'), /busybox/);
     assert.match(selfTimedScript('true'), /^adjtimex; \{ true ; \}/);
   });
+  it('reads tv_usec as nanoseconds when the adjtimex status has STA_NANO (0x2000), as on hosts running chronyd', () => {
+    // busybox adjtimex output on a host whose kernel clock is in nanosecond mode (status 8256 =
+    // STA_NANO | STA_UNSYNC): the field it labels tv_usec holds ns. Read as µs, this run across a
+    // second boundary came out as -804073 ms; the interval of a ratio went negative.
+    const block = (sec: number, frac: number) =>
+      `    mode:         0\n    status:       8256 (UNSYNC | NANO)\n-t  tick:         10000 us\n    time.tv_sec:  ${sec}\n    time.tv_usec: ${frac}\n    return value: 5 (clock not synchronized)\n`;
+    assert.equal(parseSelfTime(block(100, 900_000_000) + block(101, 150_000_000)), 250);
+    // microsecond mode, same layout
+    const usBlock = (sec: number, frac: number) => block(sec, frac).replace('8256 (UNSYNC | NANO)', '64 (UNSYNC)');
+    assert.equal(parseSelfTime(usBlock(100, 900_000) + usBlock(101, 150_000)), 250);
+  });
 });
