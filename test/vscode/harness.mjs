@@ -349,7 +349,9 @@ export const sidebarPane = (page, name) => page.locator('.part.sidebar .pane', {
 /**
  * The tree row in `pane` whose label is `label` (VS Code's row aria-label is the label, a space,
  * then the description). The tree is virtual: rows outside the viewport are not in the DOM, so
- * this scrolls the tree (mouse wheel) until the row is rendered, then scrolls it into view.
+ * this scrolls the tree (mouse wheel) until the row is rendered, then scrolls it into view. After
+ * one sweep without it, collapsed rows are expanded on the next sweeps (a proof that ran before
+ * may have folded the row's ancestor, and VS Code keeps that state).
  * @returns {Promise<import('playwright-core').Locator>}
  */
 export async function treeRow(page, pane, label, timeoutMs = 30_000) {
@@ -360,6 +362,7 @@ export async function treeRow(page, pane, label, timeoutMs = 30_000) {
   const rowsStyle = () => list.locator('.monaco-list-rows').getAttribute('style').catch(() => null);
   const deadline = Date.now() + timeoutMs;
   let atTop = false;
+  let sweeps = 0;
   for (;;) {
     if ((await row.count()) > 0) {
       await row.scrollIntoViewIfNeeded({ timeout: 5_000 }).catch(() => {});
@@ -375,11 +378,21 @@ export async function treeRow(page, pane, label, timeoutMs = 30_000) {
       continue;
     }
     // Sweep: back to the top, then one viewport down per round until the bottom, then again.
+    // From the second sweep on, expand the collapsed rows on the way: VS Code remembers what an
+    // earlier proof folded, and the row may sit under one of them.
+    if (sweeps > 0) {
+      const collapsed = pane.locator('.monaco-list-row:not(.monaco-tree-sticky-row)[aria-expanded="false"] .monaco-tl-twistie');
+      for (let i = await collapsed.count(); i > 0; i--) {
+        await collapsed.first().click({ timeout: 2_000 }).catch(() => {});
+        await sleep(150);
+      }
+    }
     await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 100));
     const before = await rowsStyle();
     await page.mouse.wheel(0, atTop ? Math.max(60, box.height - 40) : -1e6);
     await sleep(200);
     const moved = (await rowsStyle()) !== before;
+    if (atTop && !moved) sweeps++;
     atTop = atTop ? moved : true; // reached the bottom (nothing moved): start over from the top
     if (!moved) await sleep(250); // nothing to scroll: the row may still be on its way
   }

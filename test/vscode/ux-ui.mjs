@@ -164,13 +164,23 @@ async function step(page, ...parts) {
   }
 }
 
+/**
+ * Types `text` into a pick step and waits until the list shows a row for it (choices load
+ * asynchronously; Enter on a list still loading accepts nothing), then accepts it with Enter.
+ */
+async function pick(page, text) {
+  await quickInput(page).fill(text);
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  await sleep(300);
+  await page.keyboard.press('Enter');
+}
+
 export async function multiStepUi(page, { artifacts }) {
   const image = 'busybox:latest';
   await h.runFromPalette(page, 'Container Lineage: Run Transactions…');
   await step(page, 'Run Transactions', '1/');
-  await quickInput(page).fill(image);
-  await sleep(300);
-  await page.keyboard.press('Enter');
+  await pick(page, image);
   await step(page, `Run Transactions on ${image}`, '2/');
   await quickInput(page).fill('echo hello');
   await page.keyboard.press('Enter');
@@ -187,9 +197,7 @@ export async function multiStepUi(page, { artifacts }) {
   if ((await quickInput(page).inputValue()) !== '3') throw new Error(`Back lost the concurrency: ${JSON.stringify(await quickInput(page).inputValue())}`);
   await page.keyboard.press('Enter');
   await step(page, '5/');
-  await quickInput(page).fill('Warm pool');
-  await sleep(300);
-  await page.keyboard.press('Enter');
+  await pick(page, 'Warm pool');
   const last = await step(page, '6/6');
   const pool = await quickInput(page).inputValue();
   if (pool !== '3') throw new Error(`the pool size is not pre-filled with the concurrency (3): ${JSON.stringify(pool)}`);
@@ -212,9 +220,7 @@ export async function multiStepUi(page, { artifacts }) {
   // Run Transactions again on the same image: the command step starts from the last answer.
   await h.runFromPalette(page, 'Container Lineage: Run Transactions…');
   await step(page, '1/');
-  await quickInput(page).fill(image);
-  await sleep(300);
-  await page.keyboard.press('Enter');
+  await pick(page, image);
   await step(page, '2/');
   const remembered = await quickInput(page).inputValue();
   await page.keyboard.press('Escape');
