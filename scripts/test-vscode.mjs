@@ -255,6 +255,11 @@ async function lineageUi(page, fixture) {
   await openContainer(page);
   await viewsRender(page);
   const images = pane(page, 'Images');
+  // Start from the roots: the proofs before this one expand other families (the stale fixture's
+  // images, containers under busybox:latest), which can push the chain out of a short pane.
+  await images.locator('.pane-header').hover().catch(() => {});
+  await images.locator('.pane-header .action-label.codicon-collapse-all').first().click({ timeout: 5_000 }).catch((err) => console.log(`      (Collapse All not clicked: ${err.message.split('\n')[0]})`));
+  await sleep(500);
   const instance = await sampleChainWithInstance(page, images, fixture.containerName);
   // The Containers view lists it too, naming its image.
   const inContainers = await h.treeRow(page, pane(page, 'Containers'), fixture.containerName, 15_000);
@@ -583,12 +588,14 @@ async function welcomeUi({ page, scenario }, expected) {
     await body.filter({ hasText: expected }).waitFor({ timeout: 30_000 });
     // The tree is virtual and the pane short: the last rows render only once scrolled to.
     let text = await body.innerText();
-    const box = await body.boundingBox();
+    const box = await body.locator('.monaco-list').first().boundingBox();
     if (box) {
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      await page.mouse.wheel(0, 1e6);
-      await sleep(300);
-      text += `\n${await body.innerText()}`;
+      await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 20));
+      for (let i = 0; i < 5; i++) {
+        await page.mouse.wheel(0, 200);
+        await sleep(200);
+        text += `\n${await body.innerText()}`;
+      }
     }
     for (const button of ['Retry', 'Open Settings', 'Show Log']) {
       if (!text.includes(button)) throw new Error(`welcome text lacks "${button}": ${JSON.stringify(text)}`);

@@ -473,7 +473,7 @@ export class TransactionRunner {
 
 /** An image a transaction can run on, for pickers. */
 export interface ImageChoice {
-  /** Reference to pass as `image`: the first tag, or the image id for untagged images. */
+  /** Reference to pass as `image`: one of the image's tags, or the image id for untagged images. */
   reference: string;
   id: string;
   tags: string[];
@@ -482,14 +482,15 @@ export interface ImageChoice {
 }
 
 /**
- * Local images as choices for a picker (tagged first, by tag; untagged by id).
+ * Local images as choices for a picker: one choice per tag (an image with several tags can be
+ * picked by any of them, as `docker run` takes any), untagged images by id; tagged first, by tag.
  * @throws the engine error when the list fails.
  */
 export async function listImageChoices(docker: Docker): Promise<ImageChoice[]> {
   const list = await docker.listImages();
-  const choices = list.map((i) => {
+  const choices = list.flatMap((i) => {
     const tags = (i.RepoTags ?? []).filter((t) => t && t !== '<none>:<none>');
-    return { reference: tags[0] ?? i.Id, id: i.Id, tags, size: i.Size ?? 0 };
+    return (tags.length > 0 ? tags : [i.Id]).map((reference) => ({ reference, id: i.Id, tags, size: i.Size ?? 0 }));
   });
   return choices.sort((a, b) => Number(b.tags.length > 0) - Number(a.tags.length > 0) || a.reference.localeCompare(b.reference));
 }
