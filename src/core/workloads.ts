@@ -179,14 +179,13 @@ const STA_NANO = 0x2000;
  * @throws Error when fewer than two readings are present (the image has no busybox adjtimex).
  */
 export function parseSelfTime(output: string): number {
-  const readingsUs: number[] = [];
+  const readings: number[] = [];
   const re = /(?:status:\s*(\d+)[^\n]*\n(?:[^\n]*\n)*?)?\s*time\.tv_sec:\s*(\d+)\s*\n\s*time\.tv_usec:\s*(\d+)/g;
   for (let m = re.exec(output); m; m = re.exec(output)) {
     const nano = m[1] !== undefined && (Number(m[1]) & STA_NANO) !== 0;
     const fractionUs = nano ? Number(m[3]) / 1000 : Number(m[3]);
-    readingsUs.push(Number(m[2]) * 1e6 + fractionUs);
+    readings.push(Number(m[2]) * 1e6 + fractionUs);
   }
-  const readings = readingsUs;
   if (readings.length < 2) {
     throw new Error('the workload printed no timing (busybox adjtimex missing?): built-in workloads need a busybox-based image such as busybox:latest');
   }
