@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
+import { Header } from 'tar/header';
 import { INJECTED_DOCKERFILE_NAME, packBuildContext, parseDockerignore } from '../../src/engine/context';
+import { CHUNK_BYTES, encodePlainHeader, type TarEntryType } from '../../src/engine/contextTar';
 
 interface Entry {
   name: string;
@@ -95,5 +98,101 @@ describe('build context tar (engine/context, no engine needed)', () => {
     ac.abort();
     const { done } = packBuildContext({ contextDir: dir, signal: ac.signal });
     await assert.rejects(done, /abort/i);
+  });
+});
+
+describe('build context tar format (engine/contextTar)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cl-ctx-fmt-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('encodes plain headers byte for byte as node-tar does, and refuses the ones that need PAX', () => {
+    const cases: Array<[TarEntryType, string, number, number, number, string?]> = [
+      ['File', 'a.txt', 0o644, 1_700_000_000_123, 36],
+      ['Directory', 'd0/', 0o755, 1_700_000_000_999, 0],
+      ['SymbolicLink', 'link', 0o777, 0, 0, 'a.txt'],
+      ['File', 'x'.repeat(99), 0o4755, 1000, 0o77777777777],
+      ['SymbolicLink', 'l', 0o777, 5000, 0, 'y'.repeat(100)],
+      ['File', 'sub/dir/file', 0o600, (8 ** 11 - 1) * 1000, 7],
+    ];
+    for (const [type, path, mode, mtimeMs, size, linkpath] of cases) {
+      const ours = Buffer.alloc(512);
+      const theirs = Buffer.alloc(512);
+      assert.equal(encodePlainHeader(ours, 0, type, path, mode, mtimeMs, size, linkpath), true, path);
+      new Header({ path, type, mode, uid: 0, gid: 0, size, mtime: new Date(mtimeMs), linkpath, uname: '', gname: '' }).encode(theirs, 0);
+      assert.deepEqual(ours, theirs, `${type} ${path.slice(0, 20)}`);
+    }
+    const scratch = Buffer.alloc(512);
+    assert.equal(encodePlainHeader(scratch, 0, 'File', 'x'.repeat(100), 0o644, 0, 1), false);
+    assert.equal(encodePlainHeader(scratch, 0, 'File', 'café', 0o644, 0, 1), false);
+    assert.equal(encodePlainHeader(scratch, 0, 'File', 'big', 0o644, 0, 8 * 1024 ** 3), false);
+    assert.equal(encodePlainHeader(scratch, 0, 'SymbolicLink', 'l', 0o777, 0, 0, 'z'.repeat(101)), false);
+  });
+
+  it('GNU tar extracts the context as it is on disk: long and non-ASCII names, modes, symlinks, a file spanning chunks', async () => {
+    const src = join(dir, 'src');
+    const deep = join(src, 'a'.repeat(60), 'b'.repeat(60), 'c'.repeat(60));
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(deep, `${'n'.repeat(120)}.txt`), 'long');
+    writeFileSync(join(src, 'café ☕.txt'), 'unicode');
+    writeFileSync(join(src, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    chmodSync(join(src, 'run.sh'), 0o755);
+    mkdirSync(join(src, 'private'), { mode: 0o700 });
+    chmodSync(join(src, 'private'), 0o700);
+    writeFileSync(join(src, 'private', 'empty'), '');
+    symlinkSync(`${'t'.repeat(150)}/target`, join(src, 'dangling-long-link'));
+    const big = Buffer.alloc(CHUNK_BYTES * 2 + 777);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
+    writeFileSync(join(src, 'big.bin'), big);
+    writeFileSync(join(src, 'exactly-512'), Buffer.alloc(512, 1));
+
+    const { stream, done } = packBuildContext({ contextDir: src });
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const tar = spawn('tar', ['-xf', '-', '-C', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    tar.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    stream.pipe(tar.stdin);
+    const code = await new Promise<number | null>((res) => tar.on('close', res));
+    assert.equal(code, 0, stderr);
+    const stats = await done;
+    assert.equal(stats.files, 6);
+    assert.equal(readFileSync(join(out, deep.slice(src.length), `${'n'.repeat(120)}.txt`), 'utf8'), 'long');
+    assert.equal(readFileSync(join(out, 'café ☕.txt'), 'utf8'), 'unicode');
+    assert.equal(statSync(join(out, 'run.sh')).mode & 0o777, 0o755);
+    assert.equal(statSync(join(out, 'private')).mode & 0o777, 0o700);
+    assert.equal(readFileSync(join(out, 'private', 'empty')).length, 0);
+    assert.equal(readlinkSync(join(out, 'dangling-long-link')), `${'t'.repeat(150)}/target`);
+    assert.deepEqual(readFileSync(join(out, 'big.bin')), big);
+    assert.deepEqual(readFileSync(join(out, 'exactly-512')), Buffer.alloc(512, 1));
+  });
+
+  it('walks in lexical order with each folder before its entries', async () => {
+    mkdirSync(join(dir, 'a', 'z'), { recursive: true });
+    mkdirSync(join(dir, 'a', 'y'));
+    writeFileSync(join(dir, 'b'), 'b');
+    writeFileSync(join(dir, 'C'), 'C');
+    writeFileSync(join(dir, 'a', 'file'), 'f');
+    const { stream } = packBuildContext({ contextDir: dir });
+    const names: string[] = [];
+    const ex = extract();
+    ex.on('entry', (header, body, next) => {
+      names.push(header.name);
+      body.resume();
+      body.on('end', next);
+    });
+    stream.pipe(ex as unknown as NodeJS.WritableStream);
+    await new Promise<void>((res) => ex.on('finish', () => res()));
+    assert.deepEqual(names, ['C', 'a/', 'a/file', 'a/y/', 'a/z/', 'b']);
+  });
+
+  it('a consumer that stops reading mid-file settles `done` (rejected) instead of leaving it pending', async () => {
+    writeFileSync(join(dir, 'big'), Buffer.alloc(CHUNK_BYTES * 4));
+    const { stream, done } = packBuildContext({ contextDir: dir });
+    await new Promise<void>((res) => stream.once('data', () => res()));
+    stream.destroy();
+    await assert.rejects(done, /closed before the whole context was read/);
   });
 });
