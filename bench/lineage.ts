@@ -20,6 +20,14 @@ function timeMs(fn: () => void): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+/** CPU time (user + system, ms) of `fn`: steadier than wall time on a busy machine. */
+function cpuMs(fn: () => void): number {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
 /** Naive baseline: for each image in `subject`, the longest strict-prefix chain among all images. */
 function pairwiseParents(all: readonly ImageRecord[], subject: readonly ImageRecord[]): number {
   let found = 0;
@@ -38,24 +46,25 @@ function pairwiseParents(all: readonly ImageRecord[], subject: readonly ImageRec
 }
 
 const sizes = [1_000, 10_000, 50_000];
-const rows: Array<{ n: number; layers: number; ms: number; nsPerLayer: number; baselineMs: number; extrapolated: boolean }> = [];
+const rows: Array<{ n: number; layers: number; ms: number; cpu: number; nsPerLayer: number; baselineMs: number; extrapolated: boolean }> = [];
 for (const n of sizes) {
   const images = syntheticForest(n, 42);
   const layers = images.reduce((s, i) => s + i.layers.length, 0);
   buildLineage(images); // warm-up
   const runs = n >= 50_000 ? 3 : 5;
   const ms = median(Array.from({ length: runs }, () => timeMs(() => buildLineage(images))));
+  const cpu = median(Array.from({ length: runs }, () => cpuMs(() => buildLineage(images))));
   const sample = n <= 1_000 ? images : images.filter((_, i) => i % Math.ceil(n / 300) === 0);
   const baseSample = timeMs(() => pairwiseParents(images, sample));
   const baselineMs = (baseSample * images.length) / sample.length;
-  rows.push({ n, layers, ms, nsPerLayer: (ms * 1e6) / layers, baselineMs, extrapolated: sample.length < images.length });
+  rows.push({ n, layers, ms, cpu, nsPerLayer: (ms * 1e6) / layers, baselineMs, extrapolated: sample.length < images.length });
 }
 
 const first = rows[0];
-console.log('images   layers      model ms   ns/layer  (vs 1k)   pairwise baseline ms   model speed-up');
+console.log('images   layers      model ms   cpu ms   ns/layer  (vs 1k)   pairwise baseline ms   model speed-up');
 for (const r of rows) {
   console.log(
-    `${String(r.n).padStart(6)}  ${String(r.layers).padStart(8)}  ${r.ms.toFixed(1).padStart(11)}  ${r.nsPerLayer.toFixed(0).padStart(9)}  ${(r.nsPerLayer / first.nsPerLayer).toFixed(2).padStart(7)}x  ${((r.extrapolated ? '~' : '') + r.baselineMs.toFixed(0)).padStart(21)}  ${(r.baselineMs / r.ms).toFixed(0).padStart(13)}x`,
+    `${String(r.n).padStart(6)}  ${String(r.layers).padStart(8)}  ${r.ms.toFixed(1).padStart(11)}  ${r.cpu.toFixed(0).padStart(7)}  ${r.nsPerLayer.toFixed(0).padStart(9)}  ${(r.nsPerLayer / first.nsPerLayer).toFixed(2).padStart(7)}x  ${((r.extrapolated ? '~' : '') + r.baselineMs.toFixed(0)).padStart(21)}  ${(r.baselineMs / r.ms).toFixed(0).padStart(13)}x`,
   );
 }
 const growth = rows.at(-1)!.nsPerLayer / first.nsPerLayer;
@@ -65,4 +74,4 @@ console.log(`time per layer at ${rows.at(-1)!.n} images is ${growth.toFixed(2)}x
 const last = rows.at(-1)!;
 const fast = last.ms <= 400;
 const linear = growth <= 1.25;
-console.log(`goal 4: ${last.n} images in ${last.ms.toFixed(0)} ms (limit 400 ms): ${fast ? 'met' : 'NOT met'}; linear (ns/layer ${growth.toFixed(2)}x the 1k figure, limit 1.25x): ${linear ? 'met' : 'NOT met'}`);
+console.log(`goal 4: ${last.n} images in ${last.ms.toFixed(0)} ms wall, ${last.cpu.toFixed(0)} ms CPU (limit 400 ms, judged on wall time): ${fast ? 'met' : 'NOT met'}; linear (ns/layer ${growth.toFixed(2)}x the 1k figure, limit 1.25x): ${linear ? 'met' : 'NOT met'}`);
