@@ -52,6 +52,11 @@ export interface LineageSourceOptions {
   imageCache?: (engineKey: string) => ImageCachePersistence;
 }
 
+/** The key a persistent image cache is chosen by: engine kind and endpoint ("docker unix:///var/run/docker.sock"). */
+export function imageCacheKey(state: { endpoint: string; info: { kind: string } }): string {
+  return `${state.info.kind} ${state.endpoint}`;
+}
+
 /** Longest wait for the event stream to open before the first load goes ahead anyway, ms. */
 export const STREAM_WAIT_MS = 1000;
 
@@ -196,7 +201,7 @@ export class LineageSource {
     const key = `${state.endpoint} ${state.info.version}`;
     if (key === this.engineKey) return;
     this.engineKey = key;
-    this.catalog.usePersistence(this.options.imageCache?.(`${state.info.kind} ${state.endpoint}`));
+    this.catalog.usePersistence(this.options.imageCache?.(imageCacheKey(state)));
   }
 
   private deactivate(): void {
