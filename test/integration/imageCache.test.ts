@@ -16,6 +16,7 @@ import type { EngineConnection } from '../../src/engine/connection';
 import { removeImage } from '../../src/engine/images';
 import { imageCacheKey, LineageSource } from '../../src/engine/lineageSource';
 import { ImageCacheStore } from '../../src/store/imageCacheStore';
+import { run as runTree } from '../../src/cli/tree';
 import { ENGINES } from './engines';
 import { followBuild, TEST_LABEL } from './lineageFamily';
 import { waitFor } from './lineageHelpers';
@@ -127,6 +128,39 @@ describe('persistent image cache on the real engines (Docker and Podman)', funct
         assert.ok(!entries.has(ids.c), 'the removed image is dropped');
         assert.ok(entries.has(ids.a) && entries.has(ids.b), 'the others stay');
       });
+
+      it('CLI `tree --cache-dir` writes the same cache and prints the same forest from it', async () => {
+        const cliDir = mkdtempSync(join(tmpdir(), 'cl-imagecache-cli-'));
+        const state = owner.engine.state;
+        assert.equal(state.kind, 'connected');
+        try {
+          const first = await treeJson(state.endpoint, cliDir);
+          const entries = await ImageCacheStore.forEngine(cliDir, imageCacheKey(state)).load();
+          assert.ok(entries.has(ids.a) && entries.has(ids.b), 'the CLI saved its inspects');
+          assert.deepEqual(await treeJson(state.endpoint, cliDir), first);
+        } finally {
+          rmSync(cliDir, { recursive: true, force: true });
+        }
+      });
     });
   }
 });
+
+/** `container-lineage tree --json --all --cache-dir DIR` against `host`, parsed. */
+async function treeJson(host: string, cacheDir: string): Promise<unknown> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const saved = process.env.CONTAINER_LINEAGE_ENGINE_HOST;
+  process.env.CONTAINER_LINEAGE_ENGINE_HOST = host;
+  (process.stdout as { write: unknown }).write = (s: string) => (chunks.push(String(s)), true);
+  let code: number;
+  try {
+    code = await runTree(['--json', '--all', '--cache-dir', cacheDir]);
+  } finally {
+    (process.stdout as { write: unknown }).write = write;
+    if (saved === undefined) delete process.env.CONTAINER_LINEAGE_ENGINE_HOST;
+    else process.env.CONTAINER_LINEAGE_ENGINE_HOST = saved;
+  }
+  assert.equal(code, 0);
+  return JSON.parse(chunks.join(''));
+}
