@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseImageCache, serialiseImageCache, IMAGE_CACHE_VERSION, type CachedImageEntry, type ImageCacheEntries } from '../../src/core/imageCache';
 import { imageCachePath, ImageCacheStore } from '../../src/store/imageCacheStore';
+import { run } from '../../src/cli/tree';
+import { captureCli } from './cliCapture';
 
 const entry = (n: number, extra: Partial<CachedImageEntry> = {}): CachedImageEntry => ({ parent: '', layers: [`sha256:l${n}`], labels: { n: String(n) }, created: n, size: n * 10, ...extra });
 const id = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
@@ -104,5 +106,17 @@ describe('image cache (core/imageCache, store/imageCacheStore)', function () {
     const ids = [...parsed.entries.keys()];
     for (const p of ['a', 'b']) for (let i = 0; i < 40; i++) assert.ok(ids.includes(`sha256:${p}-${i}`), `sha256:${p}-${i} kept`);
     assert.equal(ids.length, 80);
+  });
+});
+
+describe('CLI tree --cache-dir (usage)', () => {
+  it('a missing folder is a usage error (exit 2) that says what is needed, before any engine call', async () => {
+    for (const args of [['--cache-dir'], ['--cache-dir', '--json']]) {
+      const r = await captureCli(run, args);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /--cache-dir needs a folder/);
+    }
+    const help = await captureCli(run, ['--help']);
+    assert.match(help.out, /--cache-dir DIR/);
   });
 });
