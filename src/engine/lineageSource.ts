@@ -89,16 +89,15 @@ export class LineageSource {
     this.subscriptions.push(
       this.events.onEvent((e) => this.onEngineEvent(e)),
       this.events.onConnected(() => {
-        if (this.current || this.running) {
-          // Reopened stream (or a load that did not wait for it): events may have been missed
-          // since the last list, so refresh everything.
-          this.schedule(['images', 'containers']);
-        } else if (this.timer) {
-          // First open: the load waiting for it goes now.
+        // A snapshot (or a load) made before this open may lack events: list both kinds again.
+        const missed = this.current !== undefined || this.running !== undefined;
+        if (this.timer) {
+          // A load was waiting (for this stream, or a debounce): it goes now.
+          if (missed) for (const k of ['images', 'containers'] as const) this.pending.add(k);
           clearTimeout(this.timer);
           this.timer = undefined;
           void this.flush();
-        }
+        } else if (missed) this.schedule(['images', 'containers']);
       }),
       engine.onDidChangeState((state) => {
         if (state.kind === 'connected') {
