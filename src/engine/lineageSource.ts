@@ -2,17 +2,20 @@
  * Keeps a current snapshot of images and containers for the lineage views and the commands,
  * refreshed by engine events only (no polling), and only while someone is watching.
  *
- *  - `setActive(true)` (a view became visible): full refresh, then the event stream opens.
+ *  - `acquire()` (a view became visible): the connection's event stream is held open, and the
+ *    snapshot refreshed — all of it the first time, afterwards only what the events that arrived
+ *    while hidden made stale (nothing when none did).
  *  - an image event → debounced image refresh (1 list + inspects of new IDs only);
  *    a container event → debounced container refresh (1 list). Both kinds in one burst → both.
  *    Events are read in the engine's dialect (core/dialect `classifyEvent`: Podman's `remove`,
  *    `init`, `cleanup`…); an unknown one refreshes what its type concerns. Nothing is ever dropped
  *    on an event alone: a removal shows only when the next list lacks it (Podman sends `delete`
  *    for an image that only lost one of its tags).
- *  - `setActive(false)`: the stream closes; nothing is fetched until active again (then a full
- *    refresh, since events were not followed meanwhile).
- *  - engine disconnected: snapshot cleared (`error` set), stream stopped; on reconnect, full
- *    refresh and a new stream (the inspect cache is cleared: it may be a different engine).
+ *  - last release (views hidden): the hold on the stream is released, nothing is fetched. While
+ *    someone else keeps the stream open (the extension does: it is the engine's health signal),
+ *    events are only noted; when the stream closed meanwhile, the next activation refreshes all.
+ *  - engine disconnected: snapshot cleared (`error` set); on reconnect, full refresh (the inspect
+ *    cache is cleared: it may be a different engine). The connection reopens the stream.
  * No `vscode` import.
  */
 import type Docker from 'dockerode';
@@ -36,8 +39,6 @@ export interface LineageSnapshot {
 export interface LineageSourceOptions {
   /** Coalescing window for bursts of events (a build tags, a run creates+starts), ms. Default 200. */
   debounceMs?: number;
-  /** Event stream reconnect backoff start, ms. */
-  initialBackoffMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -45,7 +46,6 @@ type Kind = RefreshKind;
 
 export class LineageSource {
   readonly catalog = new ImageCatalog();
-  readonly events: EngineEventStream;
   private readonly emitter = new EventEmitter();
   private current: LineageSnapshot | undefined;
   private activeCount = 0;
@@ -56,38 +56,40 @@ export class LineageSource {
   private lastError: unknown;
   private readonly subscriptions: Array<{ dispose(): void }> = [];
   private engineKey: string | undefined;
+  private streamHold: { dispose(): void } | undefined;
+  /** What events noted while inactive made stale ('all': the stream was not followed throughout). */
+  private stale: Set<Kind> | 'all' = 'all';
 
   constructor(
     private readonly engine: EngineConnection,
     private readonly options: LineageSourceOptions = {},
   ) {
-    this.events = new EngineEventStream({
-      docker: () => this.engine.docker(),
-      initialBackoffMs: options.initialBackoffMs,
-      log: (level, message) => options.log?.(level, message),
-    });
     this.subscriptions.push(
       this.events.onEvent((e) => this.onEngineEvent(e)),
-      // (Re)opened stream: events may have been missed, so refresh everything.
+      // (Re)opened stream: events may have been missed, so everything is stale.
       this.events.onConnected(() => {
-        if (this.current) this.schedule(['images', 'containers']);
+        if (this.isActive) {
+          if (this.current) this.schedule(['images', 'containers']);
+        } else this.stale = 'all';
       }),
       engine.onDidChangeState((state) => {
         if (state.kind === 'connected') {
           const key = `${state.endpoint} ${state.info.version}`;
           if (key !== this.engineKey) this.catalog.clear();
           this.engineKey = key;
-          if (this.isActive) {
-            this.events.start();
-            this.schedule(['images', 'containers'], 0);
-          }
+          if (this.isActive) this.schedule(['images', 'containers'], 0);
         } else {
-          this.events.stop();
           this.current = undefined;
+          this.stale = 'all';
           this.emitter.emit('change');
         }
       }),
     );
+  }
+
+  /** The connection's event stream this source follows (see {@link EngineConnection.events}). */
+  get events(): EngineEventStream {
+    return this.engine.events;
   }
 
   /** The latest snapshot, undefined before the first load or while disconnected. */
@@ -112,7 +114,8 @@ export class LineageSource {
 
   /**
    * Reference-counted activity: each visible view holds one. Returns a disposable that releases it.
-   * First holder → full refresh + event stream; last release → stream closed, no fetching.
+   * First holder → event stream held, refresh of what is stale (everything the first time);
+   * last release → stream released (it closes unless someone else holds it), no fetching.
    */
   acquire(): { dispose(): void } {
     let released = false;
@@ -144,13 +147,18 @@ export class LineageSource {
    * hidden. Returns undefined when the engine is not connected.
    */
   async ensureSnapshot(): Promise<LineageSnapshot | undefined> {
-    if (!this.current || !this.isActive) await this.refresh();
+    const stale = this.staleKinds();
+    if (stale.length > 0) {
+      if (!this.isActive) this.stale = this.events.open ? new Set() : 'all';
+      await this.refresh(stale);
+    }
     return this.current;
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.events.dispose();
+    this.streamHold?.dispose();
+    this.streamHold = undefined;
     for (const s of this.subscriptions) s.dispose();
     this.emitter.removeAllListeners();
   }
@@ -158,16 +166,33 @@ export class LineageSource {
   // ---------------------------------------------------------------------------------------------
 
   private activate(): void {
+    this.streamHold ??= this.events.acquire();
+    const stale: Kind[] = !this.current || this.stale === 'all' ? ['images', 'containers'] : [...this.stale];
+    this.stale = new Set();
     if (this.engine.state.kind !== 'connected') return;
-    this.events.start();
-    this.schedule(['images', 'containers'], 0);
+    if (stale.length > 0) this.schedule(stale, 0);
   }
 
   private deactivate(): void {
-    this.events.stop();
+    this.streamHold?.dispose();
+    this.streamHold = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // What was about to be fetched stays stale; a closed stream follows nothing.
+    this.stale = this.events.open ? new Set(this.pending) : 'all';
     this.pending.clear();
+  }
+
+  /**
+   * What a refresh must fetch to be current: everything without a snapshot; nothing while active
+   * (events keep it current); else what the events noted while inactive made stale (everything
+   * when the stream is not open now: nothing is being followed).
+   */
+  private staleKinds(): Kind[] {
+    if (!this.current) return ['images', 'containers'];
+    if (this.isActive) return [];
+    if (this.stale === 'all' || !this.events.open) return ['images', 'containers'];
+    return [...this.stale];
   }
 
   /** The dialect of the connected engine (Docker's while none is). */
@@ -180,7 +205,13 @@ export class LineageSource {
     // exec_*, attach, resize, Podman's mount/sync… are most of a busy engine's traffic: no refresh.
     const effect = classifyEvent(e, this.dialect());
     if (effect.unknown) this.options.log?.('info', `engine event ${effect.type} ${effect.action || '(no action)'}: not in the ${this.dialect().product} dialect; refreshing ${effect.refresh.join(' and ')}`);
-    if (effect.refresh.length > 0) this.schedule(effect.refresh);
+    if (effect.refresh.length === 0) return;
+    // Hidden: only note it; the next activation (or ensureSnapshot) fetches what it made stale.
+    if (!this.isActive) {
+      if (this.stale !== 'all') for (const k of effect.refresh) this.stale.add(k);
+      return;
+    }
+    this.schedule(effect.refresh);
   }
 
   private schedule(kinds: Kind[], delayMs = this.options.debounceMs ?? 200): void {
