@@ -7,8 +7,8 @@
  *    hidden) for HIDDEN_SECONDS;
  *  - baseline: a connection with the old health ping (`healthIntervalMs: 10000`, the old default:
  *    one `/_ping` every 10 s, a new connection each) through its own proxy, over both windows.
- * The engine may be shared: events that arrive cause refreshes while the views are open. A request
- * within EVENT_GRACE_MS after an event is counted as caused by it; the rest are unprompted (goal 0).
+ * The engine may be shared: events that arrive cause refreshes while the views are open; those are
+ * told apart from unprompted requests by `classifyRequests` (countingProxy.ts). Goal 0: none unprompted.
  * Last, the proxy is killed and the time until the connection says `disconnected` is printed.
  * Run: npm run bench -- idle   (IDLE_SECONDS=60, HIDDEN_SECONDS=30; ENGINE=podman for the
  * private Podman of scripts/podman.sh)
@@ -18,21 +18,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineConnection } from '../src/engine/connection';
 import { LineageSource } from '../src/engine/lineageSource';
-import { startCountingProxy, type CountingProxy, type ProxiedRequest } from '../test/integration/countingProxy';
+import { classifyRequests as classify, startCountingProxy, type ProxiedRequest } from '../test/integration/countingProxy';
 import { podmanHost } from '../test/integration/engines';
 
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 60);
 const HIDDEN_SECONDS = Number(process.env.HIDDEN_SECONDS ?? 30);
-/** A request this soon after an event counts as caused by it (debounce 200 ms + a list), ms. */
-export const EVENT_GRACE_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Requests in [from, to) split into caused-by-an-event and unprompted (no event within EVENT_GRACE_MS before). */
-export function classify(proxy: CountingProxy, from: number, to: number): { all: ProxiedRequest[]; unprompted: ProxiedRequest[]; events: number } {
-  const all = proxy.requests.filter((r) => r.at >= from && r.at < to);
-  const unprompted = all.filter((r) => !proxy.events.some((e) => e <= r.at && r.at - e <= EVENT_GRACE_MS));
-  return { all, unprompted, events: proxy.events.filter((e) => e >= from && e < to).length };
-}
 
 const show = (rs: ProxiedRequest[]) => (rs.length ? ` [${[...new Set(rs.map((r) => `${r.method} ${r.path}`))].join(', ')}]` : '');
 

@@ -139,3 +139,29 @@ export async function startCountingProxy(socketPath: string, engineSocket = '/va
       })),
   };
 }
+
+/** A request this soon after an engine event passed through the proxy starts a refresh it caused, ms (debounce 200 ms + margin). */
+export const EVENT_GRACE_MS = 2000;
+/** A request this soon after the previous one belongs to the same refresh (a list, then inspects), ms. */
+export const BURST_GAP_MS = 1000;
+
+/**
+ * The requests of `proxy` in [from, to) (ms, `Date.now()` clock), and those no engine event asked
+ * for. A refresh is a burst of requests (each within {@link BURST_GAP_MS} of the previous); a
+ * burst is caused by an event when an event passed through within {@link EVENT_GRACE_MS} before
+ * its first request, else all its requests are unprompted (a poll). A heuristic for benches on a
+ * shared engine, where other users' events cause refreshes; on a quiet engine every request counts.
+ */
+export function classifyRequests(proxy: CountingProxy, from: number, to: number): { all: ProxiedRequest[]; unprompted: ProxiedRequest[]; events: number } {
+  const all = proxy.requests.filter((r) => r.at >= from && r.at < to);
+  const unprompted: ProxiedRequest[] = [];
+  let prompted = false;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of all) {
+    if (r.at - last > BURST_GAP_MS) prompted = proxy.events.some((e) => e <= r.at && r.at - e <= EVENT_GRACE_MS);
+    else prompted ||= proxy.events.some((e) => e <= r.at && r.at - e <= EVENT_GRACE_MS);
+    last = r.at;
+    if (!prompted) unprompted.push(r);
+  }
+  return { all, unprompted, events: proxy.events.filter((e) => e >= from && e < to).length };
+}
