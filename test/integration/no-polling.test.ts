@@ -145,7 +145,10 @@ for (const target of ENGINES) {
       proxy = await startCountingProxy(proxy.socketPath, engineSocket);
       await waitFor('connected again', () => engine.state.kind === 'connected');
       await waitFor('event stream reopened', () => engine.events.open && proxy.openEventStreams() === 1);
-      assert.deepEqual(summary(proxy.requests), ['GET /_ping', 'GET /version', 'GET /events']);
+      // Reconnect checks (ping + version; on a loaded machine one may time out and be retried), then one stream.
+      const back = summary(proxy.requests);
+      assert.equal(back.at(-1), 'GET /events', back.join(', '));
+      assert.deepEqual([...new Set(back.slice(0, -1))].sort(), ['GET /_ping', 'GET /version'], back.join(', '));
       const since = Date.now();
       await sleep(1000);
       assert.deepEqual(summary(proxy.requestsSince(since)), [], 'connected again: no reconnect checks any more');
