@@ -23,7 +23,7 @@ import { EventEmitter } from 'node:events';
 import { classifyEvent, dialectOf, type EngineDialect, type RefreshKind } from '../core/dialect';
 import type { ContainerRecord, ImageRecord } from '../core/lineage';
 import type { EngineConnection } from './connection';
-import { EngineEventStream, type EngineEvent } from './events';
+import type { EngineEvent, EngineEventStream } from './events';
 import { ImageCatalog, listContainers } from './images';
 
 /** What the views render. */
