@@ -4,7 +4,9 @@
  *
  *  - `acquire()` (a view became visible): the connection's event stream is held open, and the
  *    snapshot refreshed — all of it the first time, afterwards only what the events that arrived
- *    while hidden made stale (nothing when none did).
+ *    while hidden made stale (nothing when none did). A load waits for the stream to be open, at
+ *    most {@link STREAM_WAIT_MS}: a list made before the stream is open could miss an event, and a
+ *    refresh when the stream opens after a fast first load would cost a second list of both kinds.
  *  - an image event → debounced image refresh (1 list + inspects of new IDs only);
  *    a container event → debounced container refresh (1 list). Both kinds in one burst → both.
  *    Events are read in the engine's dialect (core/dialect `classifyEvent`: Podman's `remove`,
@@ -16,12 +18,15 @@
  *    events are only noted; when the stream closed meanwhile, the next activation refreshes all.
  *  - engine disconnected: snapshot cleared (`error` set); on reconnect, full refresh (the inspect
  *    cache is cleared: it may be a different engine). The connection reopens the stream.
+ *  - with `imageCache`, inspect and history results persist per engine (src/store/imageCacheStore),
+ *    so a reopened window on known images costs the event stream, 1 image list, 1 container list.
  * No `vscode` import.
  */
 import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
 import { classifyEvent, dialectOf, type EngineDialect, type RefreshKind } from '../core/dialect';
 import type { ContainerRecord, ImageRecord } from '../core/lineage';
+import type { ImageCachePersistence } from '../core/imageCache';
 import type { EngineConnection } from './connection';
 import type { EngineEvent, EngineEventStream } from './events';
 import { ImageCatalog, listContainers } from './images';
@@ -40,12 +45,25 @@ export interface LineageSourceOptions {
   /** Coalescing window for bursts of events (a build tags, a run creates+starts), ms. Default 200. */
   debounceMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * The persistent inspect/history cache of an engine, by engine key (`<kind> <endpoint>`), e.g.
+   * `(key) => ImageCacheStore.forEngine(dir, key)`. Default: none (memory only).
+   */
+  imageCache?: (engineKey: string) => ImageCachePersistence;
 }
+
+/** The key a persistent image cache is chosen by: engine kind and endpoint ("docker unix:///var/run/docker.sock"). */
+export function imageCacheKey(state: { endpoint: string; info: { kind: string } }): string {
+  return `${state.info.kind} ${state.endpoint}`;
+}
+
+/** Longest wait for the event stream to open before the first load goes ahead anyway, ms. */
+export const STREAM_WAIT_MS = 1000;
 
 type Kind = RefreshKind;
 
 export class LineageSource {
-  readonly catalog = new ImageCatalog();
+  readonly catalog: ImageCatalog;
   private readonly emitter = new EventEmitter();
   private current: LineageSnapshot | undefined;
   private activeCount = 0;
@@ -64,20 +82,29 @@ export class LineageSource {
     private readonly engine: EngineConnection,
     private readonly options: LineageSourceOptions = {},
   ) {
+    this.catalog = new ImageCatalog({ warn: (message) => options.log?.('warn', message) });
     this.subscriptions.push(
       this.events.onEvent((e) => this.onEngineEvent(e)),
-      // (Re)opened stream: events may have been missed, so everything is stale.
       this.events.onConnected(() => {
-        if (this.isActive) {
-          if (this.current) this.schedule(['images', 'containers']);
-        } else this.stale = 'all';
+        // Hidden: events may have been missed while the stream was closed, so everything is stale.
+        if (!this.isActive) {
+          this.stale = 'all';
+          return;
+        }
+        // A snapshot (or a load) made before this open may lack events: list both kinds again.
+        const missed = this.current !== undefined || this.running !== undefined;
+        if (this.timer) {
+          // A load was waiting (for this stream, or a debounce): it goes now.
+          if (missed) for (const k of ['images', 'containers'] as const) this.pending.add(k);
+          clearTimeout(this.timer);
+          this.timer = undefined;
+          void this.flush();
+        } else if (missed) this.schedule(['images', 'containers']);
       }),
       engine.onDidChangeState((state) => {
         if (state.kind === 'connected') {
-          const key = `${state.endpoint} ${state.info.version}`;
-          if (key !== this.engineKey) this.catalog.clear();
-          this.engineKey = key;
-          if (this.isActive) this.schedule(['images', 'containers'], 0);
+          this.bindEngine();
+          if (this.isActive) this.startWatching(['images', 'containers']);
         } else {
           this.current = undefined;
           this.stale = 'all';
@@ -170,7 +197,28 @@ export class LineageSource {
     const stale: Kind[] = !this.current || this.stale === 'all' ? ['images', 'containers'] : [...this.stale];
     this.stale = new Set();
     if (this.engine.state.kind !== 'connected') return;
-    if (stale.length > 0) this.schedule(stale, 0);
+    this.startWatching(stale);
+  }
+
+  /**
+   * Load `kinds` once the event stream is open (or after {@link STREAM_WAIT_MS}); the stream
+   * itself is held by {@link activate} and opened by the connection.
+   */
+  private startWatching(kinds: Kind[]): void {
+    if (kinds.length > 0) this.schedule(kinds, this.events.open ? 0 : STREAM_WAIT_MS);
+  }
+
+  /**
+   * Point the catalog at the connected engine: cleared (and given that engine's persistent
+   * cache) when the engine is not the one it was filled from.
+   */
+  private bindEngine(): void {
+    const state = this.engine.state;
+    if (state.kind !== 'connected') return;
+    const key = `${state.endpoint} ${state.info.version}`;
+    if (key === this.engineKey) return;
+    this.engineKey = key;
+    this.catalog.usePersistence(this.options.imageCache?.(imageCacheKey(state)));
   }
 
   private deactivate(): void {
@@ -243,6 +291,7 @@ export class LineageSource {
       this.lastError = err;
       return;
     }
+    this.bindEngine();
     // Without a snapshot, both halves are needed whatever was asked.
     const both = !this.current;
     const dialect = this.dialect();
