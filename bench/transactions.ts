@@ -4,6 +4,7 @@
  *   (a) docker CLI `docker run --rm IMAGE true`           — baseline
  *   (b) our cold transaction (fresh container, secure defaults)
  *   (b') our cold transaction with the CLI's network (bridge), for a like-for-like comparison
+ *   (b'') our cold transaction with network 'disabled' (no engine network sandbox)
  *   (c) our warm-pool transaction (pre-started container, exec, destroyed after), measured with
  *       the pool full (arrivals slower than refill; the refill work is reported separately)
  * and throughput (transactions/s) of cold batches at concurrency 1 and 4, interleaved over rounds
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
     const cli: number[] = [];
     const cold: number[] = [];
     const coldBridge: number[] = [];
-    // Interleave (a), (b), (b') so load from other engine users hits all three alike.
+    const coldDisabled: number[] = [];
+    // Interleave (a), (b), (b'), (b'') so load from other engine users hits all three alike.
     for (let i = 0; i < N; i++) {
       const t0 = performance.now();
       const r = spawnSync('docker', ['run', '--rm', IMAGE, 'true']);
@@ -62,6 +64,9 @@ async function main(): Promise<void> {
       cold.push(c.timings.total);
       const b = await runner.run({ image: IMAGE, cmd: ['true'], security: { network: 'bridge' } });
       coldBridge.push(b.timings.total);
+      const d = await runner.run({ image: IMAGE, cmd: ['true'], security: { network: 'disabled' } });
+      if (d.exitCode !== 0) throw new Error(`cold transaction (network disabled) failed: ${d.error}`);
+      coldDisabled.push(d.timings.total);
     }
 
     const pool = new WarmPool(runner, { image: IMAGE, size: 4 });
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
     console.log(row('(a) docker run --rm IMAGE true (CLI)', dCli));
     console.log(row('(b) cold transaction (network none)', dCold, dCli));
     console.log(row("(b') cold transaction (network bridge)", distribution(coldBridge), dCli));
+    console.log(row("(b'') cold transaction (network disabled)", distribution(coldDisabled), dCli));
     console.log(row('(c) warm-pool transaction (acquire + exec)', dWarm, dCli));
     console.log(`    warm acquire p50 ${distribution(acquire).p50.toFixed(1)} ms; background per pool container: create+start p50 ${distribution(refill.prepareMs).p50.toFixed(1)} ms, remove p50 ${distribution(refill.removeMs).p50.toFixed(1)} ms`);
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');

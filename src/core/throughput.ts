@@ -122,7 +122,7 @@ export function analyseScaling(one: ScalingSeries, many: ScalingSeries, options:
 
 function verdictOf(a: Omit<ScalingAnalysis, 'verdict'>, one: ScalingSeries, many: ScalingSeries, options: { baselineRatio?: number; baselineName?: string }): string {
   const c = many.concurrency;
-  const head = a.met ? `×${a.ratio.toFixed(2)} meets ×${a.target}; what still limits it: ` : `×${a.ratio.toFixed(2)} < ×${a.target}; what serialises: `;
+  const head = a.met ? `×${a.ratio.toFixed(2)} meets ×${a.target}; what still limits it is ` : `×${a.ratio.toFixed(2)} < ×${a.target}: `;
   const added = many.meanTransactionMs - one.meanTransactionMs;
   const context: string[] = [];
   if (Number.isFinite(many.machineBusy)) {
