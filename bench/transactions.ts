@@ -12,7 +12,7 @@
  * event loop, round trips and a computed "what serialises" line (bench/lib/throughput.ts).
  * Targets (issue 5): cold ≤ 0.9× CLI p50; warm ≤ 0.3× CLI p50; (issue 12) concurrency 4 ≥ 1.8× concurrency 1.
  * Usage: node --import tsx bench/transactions.ts [N]   (default N = 30; BENCH_IMAGE overrides the image;
- *   THROUGHPUT_ROUNDS (default 3) and THROUGHPUT_N (default 12 per series and round);
+ *   THROUGHPUT_ROUNDS (default 3) and THROUGHPUT_N (default 16 per series and round);
  *   BENCH_ONLY=throughput measures the throughput part alone)
  */
 import { spawnSync } from 'node:child_process';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
 
 async function throughputPart(runner: TransactionRunner, recorder: ReturnType<typeof recordEngineCalls>): Promise<void> {
   const rounds = Number(process.env.THROUGHPUT_ROUNDS ?? 3);
-  const count = Number(process.env.THROUGHPUT_N ?? 12);
+  const count = Number(process.env.THROUGHPUT_N ?? 16);
   const figures = await measureThroughput(runner, recorder, { image: IMAGE, count, rounds });
   for (const line of figures.lines) console.log(line);
 }
