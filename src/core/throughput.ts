@@ -131,6 +131,10 @@ function verdictOf(a: Omit<ScalingAnalysis, 'verdict'>, one: ScalingSeries, many
         ? `the machine's CPU is saturated at concurrency ${c} (busy ${pct(many.machineBusy)}, ${pct(one.machineBusy)} at 1)`
         : `the machine's CPU is not saturated (busy ${pct(many.machineBusy)} at concurrency ${c}, ${pct(one.machineBusy)} at 1)`,
     );
+    // Saturated already at concurrency 1: other processes hold CPU, and more transactions in flight
+    // win a larger share of it from them (the scheduler shares by runnable task), so the ratio
+    // measures that share as much as our scaling.
+    if (one.machineBusy >= SATURATED) context.push(`other load kept the CPU busy already at concurrency 1, so the ratio also reflects the share of CPU more transactions win from it`);
   }
   if (options.baselineRatio !== undefined && Number.isFinite(options.baselineRatio)) {
     context.push(`${options.baselineName ?? 'the baseline'} scales ×${options.baselineRatio.toFixed(2)} in the same run`);

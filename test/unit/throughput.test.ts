@@ -42,6 +42,9 @@ describe('core/throughput analyseScaling', () => {
     assert.match(a.verdict, /then remove \(\+100 ms\)/);
     assert.match(a.verdict, /CPU is saturated at concurrency 4 \(busy 97%, 50% at 1\)/);
     assert.match(a.verdict, /the docker CLI scales ×1\.70/);
+    assert.doesNotMatch(a.verdict, /other load/);
+    const loaded = analyseScaling(series(1, { machineBusy: 0.99 }), full, { target: 1.8 });
+    assert.match(loaded.verdict, /other load kept the CPU busy already at concurrency 1/);
   });
 
   it('blames the event loop when it is busy, and this process when time outside calls grows', () => {
