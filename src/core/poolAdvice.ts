@@ -56,7 +56,7 @@ export function explainPool(e: PoolEvidence): string[] {
   if (e.completed === 0) return ['No transaction completed, so the pool was not put to use.'];
   if (e.fillMs !== undefined && e.fillMs > 0) {
     out.push(
-      `The pool was made for this run: filling it with ${plural(e.poolSize, 'container')} took ${ms(e.fillMs)} before the first transaction (not counted in the transactions' latency). Later runs on this image reuse the pool until it is drained.`,
+      `The pool was made for this run: filling it with ${plural(e.poolSize, 'container')} took ${ms(e.fillMs)} before the first transaction (not counted in the transactions' latency).`,
     );
   }
   if (e.misses === 0) {

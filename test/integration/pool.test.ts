@@ -5,6 +5,7 @@ import { WarmPool } from '../../src/engine/pool';
 import { LABEL_POOL } from '../../src/core/labels';
 import { runBounded } from '../../src/core/schedule';
 import { containersOfSession, IMAGE, suffix, throwawaySuite } from './helpers-throwaway';
+import { cli } from './helpers-cli';
 
 describe('warm pool (real engine)', function () {
   const ctx = throwawaySuite('pool');
@@ -185,5 +186,21 @@ describe('warm pool (real engine)', function () {
     const after = await pool.run({ cmd: ['true'] });
     assert.equal(after.status, 'failed');
     assert.match(after.error ?? '', /drained/);
+  });
+
+  it('CLI transactions --warm: a pool of the concurrency, and the report says why it did or did not help', async function () {
+    this.timeout(180_000);
+    const r = await cli(['transactions', IMAGE, '-n', '5', '-c', '2', '--warm', '--', 'sh', '-c', 'echo hi']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /mode warm \(pool of 2\), concurrency 2/);
+    assert.match(r.stdout, /why the pool did or did not help:\n {2}- The pool was made for this run: filling it with 2 containers took \d+ ms/);
+    // 5 transactions on a pool of 2: at least the last ones cannot all have found a ready container, or all did; either way it is said
+    assert.match(r.stdout, /(\d of 5 transactions found no ready container|Every transaction found a ready container)/);
+    const json = JSON.parse((await cli(['transactions', IMAGE, '-n', '3', '-c', '1', '--warm', '--json', '--', 'true'])).stdout);
+    assert.equal(json.poolSize, 1);
+    assert.equal(json.refill.evidence.hits + json.refill.evidence.misses, 3);
+    const bad = await cli(['transactions', IMAGE, '--warm', '--pool', '3', '--', 'true']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /either --pool K or --warm/);
   });
 });
