@@ -58,8 +58,10 @@ export function commandScript(cmd: readonly string[], env: readonly string[] = [
 
 /**
  * What is written to the container's stdin for one transaction: token line, program, token line.
- * @param token the transaction's random token (hex; must not occur as a line of the program, which
- *   cannot happen for a random token since every program line starts with a keyword).
+ * @param token the transaction's random token (hex). The program ends at the first line equal to
+ *   it; an argument containing newlines could only end it early by containing that exact line, and
+ *   the token is drawn fresh (64 random bits) after the command is fixed.
+ * @throws RangeError for a token that is not 8+ lowercase hex digits.
  */
 export function transactionInput(token: string, script: string): string {
   if (!/^[0-9a-f]{8,}$/.test(token)) throw new RangeError('the token must be 8 or more lowercase hex digits');
