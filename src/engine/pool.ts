@@ -19,7 +19,7 @@
  */
 import type Docker from 'dockerode';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_TIMEOUT_MS, engineMessage, hostConfigFor, statusOf, type PhaseTimings, type TransactionResult, type TransactionRunner, type TransactionStatus } from './transaction';
+import { DEFAULT_TIMEOUT_MS, engineMessage, hostConfigFor, networkDisabledFor, statusOf, type PhaseTimings, type TransactionResult, type TransactionRunner, type TransactionStatus } from './transaction';
 import { attachedCreateOptions, NoShellError, prepareAttached, runAttached, type AttachedContainer } from './poolAttach';
 import { runExec } from './poolExec';
 import type { PoolTransactionOptions, RefillStats, WarmPoolOptions } from './poolTypes';
@@ -156,9 +156,12 @@ export class WarmPool {
     try {
       const labels = this.runner.labels('pool', this.options.image);
       const hostConfig = hostConfigFor(this.options.security);
+      // network 'disabled': as cold transactions, no engine network sandbox at all.
+      const netOff = networkDisabledFor(this.options.security) ? { NetworkDisabled: true } : {};
       if (this.mode === 'attached') {
         try {
-          const attached = await prepareAttached(this.docker, attachedCreateOptions(this.options.image, labels, hostConfig), (x) => {
+          const create = { ...attachedCreateOptions(this.options.image, labels, hostConfig), ...netOff };
+          const attached = await prepareAttached(this.docker, create, (x) => {
             id = x;
             this.runner.track(x);
           });
@@ -172,7 +175,7 @@ export class WarmPool {
           return await this.prepareOne();
         }
       } else {
-        const container = await this.docker.createContainer({ Image: this.options.image, Cmd: this.options.idleCmd ?? ['sleep', '2147483647'], Labels: labels, HostConfig: hostConfig });
+        const container = await this.docker.createContainer({ Image: this.options.image, Cmd: this.options.idleCmd ?? ['sleep', '2147483647'], Labels: labels, ...netOff, HostConfig: hostConfig });
         id = container.id;
         this.runner.track(id);
         await container.start();
