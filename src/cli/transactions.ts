@@ -1,6 +1,7 @@
 /**
- * `container-lineage transactions IMAGE -n N -c C [--pool K] [--json] [--] CMD…`: run N
- * transactions (each in a fresh container, or a warm-pool container used once) with concurrency C
+ * `container-lineage transactions IMAGE -n N -c C [--pool K | --warm] [--json] [--] CMD…`: run N
+ * transactions (each in a fresh container, or a warm-pool container used once; `--warm` = a pool
+ * of C) with concurrency C
  * and print the report: count, failures, throughput, per-phase p50/p95/p99 (ms).
  * `--isolation` runs the isolation check instead (N transactions in sequence; no CMD).
  * Exit codes: 0 all succeeded (isolation: passed); 3 some failed (isolation: failed); 130
@@ -12,7 +13,7 @@ import { runBatch } from '../engine/batch';
 import { checkIsolation } from '../engine/isolation';
 import { COMMON_USAGE, UsageError, abortOnSignals, numberOption, openRunner, usageErrorExit, parseOurs, securityFrom, } from './throwaway-options';
 
-const USAGE = `usage: container-lineage transactions IMAGE [-n N] [-c C] [--pool K] [--json] -- CMD [ARG…]
+const USAGE = `usage: container-lineage transactions IMAGE [-n N] [-c C] [--pool K | --warm] [--json] -- CMD [ARG…]
        container-lineage transactions IMAGE --isolation [-n N] [--pool K] [--json]
   Runs N transactions of CMD (default 20) with at most C at once (default 4), each in a fresh
   throwaway container, or with --pool K in a container taken from a warm pool of K pre-started ones
@@ -22,6 +23,7 @@ const USAGE = `usage: container-lineage transactions IMAGE [-n N] [-c C] [--pool
   -n N                     number of transactions
   -c C                     concurrency
   --pool K                 warm pool size (0 = cold, the default)
+  --warm                   warm pool sized to the concurrency (the same as --pool C)
   --json                   print the report as JSON
 ${COMMON_USAGE}`;
 
@@ -40,6 +42,7 @@ export async function run(args: string[]): Promise<number> {
       n: { type: 'string', short: 'n' },
       c: { type: 'string', short: 'c' },
       pool: { type: 'string' },
+      warm: { type: 'boolean' },
       json: { type: 'boolean' },
       isolation: { type: 'boolean' },
     } as const;
@@ -60,7 +63,8 @@ export async function run(args: string[]): Promise<number> {
     image = img;
     count = numberOption('n', parsed.values.n as string | undefined, 20);
     concurrency = numberOption('c', parsed.values.c as string | undefined, 4);
-    poolSize = numberOption('pool', parsed.values.pool as string | undefined, 0);
+    if (parsed.values.warm && parsed.values.pool !== undefined) throw new UsageError('give either --pool K or --warm (a pool of C), not both');
+    poolSize = parsed.values.warm ? concurrency : numberOption('pool', parsed.values.pool as string | undefined, 0);
     if (count < 1) throw new UsageError('-n must be at least 1');
     if (concurrency < 1) throw new UsageError('-c must be at least 1');
     if (parsed.values.isolation && count < 2) throw new UsageError('the isolation check needs -n 2 or more');

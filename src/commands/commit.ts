@@ -9,7 +9,7 @@
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { classifyContainer } from '../core/labels';
+import { classifyContainer, commitCandidates } from '../core/labels';
 import { deriveImageName, validateImageName } from '../core/tagname';
 import { commitContainer, validateCommitChanges, type CommitResult } from '../engine/commit';
 import { revealImageInTree } from './build';
@@ -48,11 +48,6 @@ interface CommitAnswers {
   comment: string;
   changes: string;
   pause: boolean;
-}
-
-/** A container the picker offers: warm-pool containers are left out (each serves one transaction, then is destroyed). */
-function commitCandidates(list: Docker.ContainerInfo[]): Docker.ContainerInfo[] {
-  return list.filter((c) => classifyContainer(c.Labels) !== 'pooled');
 }
 
 /** Register the commit command. */

@@ -10,6 +10,7 @@
  * a prompt).
  */
 import * as vscode from 'vscode';
+import { performance } from 'node:perf_hooks';
 import { formatBatchMarkdown, formatBatchText, formatCommand, parseCommandInput, type BatchReport } from '../core/batch';
 import { formatIsolationText, type IsolationReport } from '../core/isolation';
 import { runBatch } from '../engine/batch';
@@ -97,13 +98,24 @@ export class ThrowawayFeature implements vscode.Disposable {
   async pool(image: string, size: number): Promise<WarmPool> {
     const runner = this.runner();
     const existing = this.pools.get(image);
-    if (existing && existing.options.size === size && existing.runner === runner) return existing;
+    if (existing && existing.options.size === size && existing.runner === runner && !existing.drained) return existing;
     if (existing) {
       this.pools.delete(image);
       await existing.drain();
     }
     const { security } = securityFromSettings();
-    const pool = new WarmPool(runner, { image, size, security, onError: (m) => this.services.log.warn(`warm pool ${image}: ${m}`) });
+    const idleMinutes = vscode.workspace.getConfiguration(SECTION).get<number>('poolIdleMinutes', 5);
+    const pool: WarmPool = new WarmPool(runner, {
+      image,
+      size,
+      security,
+      idleDrainMs: Math.max(0, idleMinutes) * 60_000,
+      onIdleDrain: () => {
+        if (this.pools.get(image) === pool) this.pools.delete(image);
+        this.services.log.info(`warm pool ${image}: drained after ${plural(idleMinutes, 'minute')} without a transaction (setting containerLineage.transactions.poolIdleMinutes)`);
+      },
+      onError: (m) => this.services.log.warn(`warm pool ${image}: ${m}`),
+    });
     this.pools.set(image, pool);
     pool.start();
     return pool;
@@ -244,9 +256,13 @@ async function runTransactionsCommand(feature: ThrowawayFeature, arg?: unknown):
     try {
       const runner = feature.runner();
       const pool = poolSize ? await feature.pool(image!, poolSize) : undefined;
+      let poolFillMs: number | undefined;
       if (pool) {
+        const filling = pool.idleCount < pool.options.size;
+        const t0 = performance.now();
         progress.report({ message: `filling a warm pool of ${poolSize}…` });
         await Promise.race([pool.ready(), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
+        if (filling) poolFillMs = performance.now() - t0;
       }
       let last = 0;
       const { report } = await runBatch(runner, {
@@ -255,6 +271,7 @@ async function runTransactionsCommand(feature: ThrowawayFeature, arg?: unknown):
         count: total,
         concurrency: concurrency!,
         pool,
+        poolFillMs,
         security,
         timeoutMs,
         signal,

@@ -5,6 +5,7 @@
  */
 import { plural } from './format';
 import { codeSpan, escapeMarkdown } from './markdown';
+import { explainPool, type PoolEvidence } from './poolAdvice';
 import { distribution, throughput, type Distribution } from './stats';
 
 /** Phase names, in display order. Durations are in milliseconds. */
@@ -28,6 +29,18 @@ export interface RefillSummary {
   prepare: Distribution;
   /** Removal of used pool containers, done after the transaction returned (ms). */
   remove: Distribution;
+  /** What the "why" lines read (see `core/poolAdvice.ts`); absent in reports made before it existed. */
+  evidence?: Omit<PoolEvidence, 'poolSize' | 'concurrency' | 'completed' | 'exec' | 'prepare'>;
+}
+
+/**
+ * Why the pool of a warm batch did or did not help (sentences), or [] for a cold batch or one
+ * without evidence. See {@link explainPool}.
+ */
+export function poolWhy(report: BatchReport): string[] {
+  const r = report.refill;
+  if (report.mode !== 'warm' || !r?.evidence) return [];
+  return explainPool({ ...r.evidence, poolSize: report.poolSize, concurrency: report.concurrency, completed: report.completed, exec: report.phases.exec, prepare: r.prepare });
 }
 
 /** Report of one batch. */
@@ -158,6 +171,8 @@ export function formatBatchText(report: BatchReport): string {
   if (report.refill) {
     const r = report.refill;
     lines.push('', `pool background work (not in the transactions' latency): ${plural(r.created, 'container')} prepared, create+start p50 ${ms(r.prepare.p50)} ms, removal p50 ${ms(r.remove.p50)} ms`);
+    const why = poolWhy(report);
+    if (why.length) lines.push('', 'why the pool did or did not help:', ...why.map((w) => `  - ${w}`));
   }
   if (report.notRemoved > 0) lines.push('', `WARNING: ${plural(report.notRemoved, 'container')} not confirmed removed; the next sweep will remove ${report.notRemoved === 1 ? 'it' : 'them'}.`);
   if (report.sampleErrors.length) lines.push('', 'errors:', ...report.sampleErrors.map((e) => `  - ${e}`));
@@ -188,6 +203,8 @@ export function formatBatchMarkdown(report: BatchReport): string {
   if (report.refill) {
     const r = report.refill;
     lines.push('', `Warm pool background work (not part of the transactions' latency): ${plural(r.created, 'container')} prepared; create+start p50 ${ms(r.prepare.p50)} ms, p95 ${ms(r.prepare.p95)} ms; removal p50 ${ms(r.remove.p50)} ms.`);
+    const why = poolWhy(report);
+    if (why.length) lines.push('', '## Why the pool did or did not help', '', ...why.map((w) => `- ${escapeMarkdown(w)}`));
   }
   if (report.notRemoved > 0) lines.push('', `**Warning:** ${plural(report.notRemoved, 'container')} not confirmed removed; the next sweep removes ${report.notRemoved === 1 ? 'it' : 'them'}.`);
   if (report.sampleErrors.length) lines.push('', '## Errors', '', ...report.sampleErrors.map((e) => `- ${escapeMarkdown(e)}`));

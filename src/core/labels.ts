@@ -102,3 +102,12 @@ export function sweepVerdict(
   if (recorded && start && recorded !== start) return { action: 'remove', reason: 'owner-pid-reused' };
   return { action: 'keep', reason: 'owner-alive' };
 }
+
+/**
+ * Containers a "commit as child image" picker may offer: warm-pool containers are left out (each
+ * serves one transaction and is then destroyed, so committing one would race its removal).
+ * @param list containers with their labels (the engine's list entries).
+ */
+export function commitCandidates<T extends { Labels?: Readonly<Record<string, string>> | null }>(list: readonly T[]): T[] {
+  return list.filter((c) => classifyContainer(c.Labels) !== 'pooled');
+}

@@ -23,6 +23,8 @@ export interface BatchOptions {
   poolSize?: number;
   /** Use this existing pool instead of making one (not drained; its image must match). */
   pool?: WarmPool;
+  /** With `pool`: how long the caller just waited to fill it (ms), when it was made for this run (the report says so). */
+  poolFillMs?: number;
   /** Per-transaction timeout in ms (default 60 000; 0 = none). */
   timeoutMs?: number;
   security?: Partial<SecurityOptions>;
@@ -52,9 +54,11 @@ export async function runBatch(runner: TransactionRunner, options: BatchOptions)
   const ownPool = !options.pool && poolSize > 0 ? new WarmPool(runner, { image: options.image, size: poolSize, security: options.security }) : undefined;
   const pool = options.pool ?? ownPool;
   const refillBefore = pool?.refillStats();
+  let fillMs = options.pool ? options.poolFillMs : undefined;
   let done = 0;
   try {
     if (ownPool) {
+      const tFill = performance.now();
       // Fill before the clock starts so the report shows steady-state warm latency; a missing image
       // surfaces here with a clear message.
       ownPool.start();
@@ -64,7 +68,9 @@ export async function runBatch(runner: TransactionRunner, options: BatchOptions)
       } finally {
         if (onAbort) options.signal?.removeEventListener('abort', onAbort);
       }
+      fillMs = performance.now() - tFill;
     }
+    const idleAtStart = pool?.idleCount ?? 0;
     const tStart = performance.now();
     const run = await runBounded(
       options.count,
@@ -84,10 +90,23 @@ export async function runBatch(runner: TransactionRunner, options: BatchOptions)
     let refill;
     if (pool && refillBefore) {
       const after = pool.refillStats();
+      const from = refillBefore.prepareMs.length;
+      const prepareMs = after.prepareMs.slice(from);
+      const parallel = after.prepareParallel.slice(from);
       refill = {
         created: after.created - refillBefore.created,
-        prepare: distribution(after.prepareMs.slice(refillBefore.prepareMs.length)),
+        prepare: distribution(prepareMs),
         remove: distribution(after.removeMs.slice(refillBefore.removeMs.length)),
+        evidence: {
+          hits: after.hits - refillBefore.hits,
+          misses: after.missWaitMs.length - refillBefore.missWaitMs.length,
+          missWait: distribution(after.missWaitMs.slice(refillBefore.missWaitMs.length)),
+          prepareAlone: distribution(prepareMs.filter((_, i) => parallel[i] <= 1)),
+          prepareShared: distribution(prepareMs.filter((_, i) => parallel[i] > 1)),
+          maxParallel: Math.max(0, ...parallel),
+          idleAtStart,
+          fillMs,
+        },
       };
     }
     const live = new Set(runner.live);

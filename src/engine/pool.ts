@@ -1,60 +1,38 @@
 /**
- * Warm pool: K containers of one image created and started ahead of time, idle (running a
- * long `sleep`), so a transaction only pays for an exec. Each container serves exactly ONE
- * transaction and is destroyed afterwards (the isolation of a fresh container is kept; only the
- * start latency is hidden — the "stem cell" idea of Apache OpenWhisk).
+ * Warm pool: K containers of one image created and started ahead of time, each waiting for ONE
+ * transaction, then destroyed (the isolation of a fresh container is kept; only the start latency
+ * is hidden — the "stem cell" idea of Apache OpenWhisk).
+ *
+ * Two ways a pooled container waits (see `poolAttach.ts`, `poolExec.ts`):
+ * - attached (default): created with OpenStdin/StdinOnce, attached before start, running a shell
+ *   that reads its one command from stdin and writes an in-band end marker with the exit code on
+ *   stdout and stderr. A transaction is one write and the reads up to the markers: no engine round trip.
+ * - exec (fallback for images without `sh`, or `via: 'exec'`): the container idles on `idleCmd`
+ *   (default `sleep 2147483647`) and the transaction is an exec.
  *
  * Latency the transaction sees (`timings.acquire` + `timings.exec` = `timings.total`) is reported
  * separately from the background work (creating/starting replacements, removing used containers:
  * {@link WarmPool.refillStats}). Pool containers carry the throwaway labels plus
  * `io.container-lineage.pool=<image>`; they are tracked by the owning {@link TransactionRunner}, so
- * its `dispose()` and the orphan sweep remove them too. No `vscode` import.
+ * its `dispose()` and the orphan sweep remove them too. With `idleDrainMs` the pool drains itself
+ * when no transaction used it for that long. No `vscode` import.
  */
 import type Docker from 'dockerode';
 import { performance } from 'node:perf_hooks';
-import {
-  DEFAULT_TIMEOUT_MS,
-  drain,
-  engineMessage,
-  hostConfigFor,
-  OutputCollector,
-  statusOf,
-  type PhaseTimings,
-  type SecurityOptions,
-  type TransactionOptions,
-  type TransactionResult,
-  type TransactionRunner,
-  type TransactionStatus,
-} from './transaction';
+import { DEFAULT_TIMEOUT_MS, engineMessage, hostConfigFor, networkDisabledFor, statusOf, type PhaseTimings, type TransactionResult, type TransactionRunner, type TransactionStatus } from './transaction';
+import { attachedCreateOptions, NoShellError, prepareAttached, runAttached, type AttachedContainer } from './poolAttach';
+import { runExec } from './poolExec';
+import type { PoolTransactionOptions, RefillStats, WarmPoolOptions } from './poolTypes';
 
-/** Options of a warm pool. */
-export interface WarmPoolOptions {
-  /** Image reference. */
-  image: string;
-  /** Number of idle containers kept ready (K ≥ 1). */
-  size: number;
-  /** Overrides of the secure defaults (same as cold transactions). */
-  security?: Partial<SecurityOptions>;
-  /** Command that keeps an idle container alive (default `sleep 2147483647`; busybox has `sleep`). */
-  idleCmd?: string[];
-  /** Told about background failures (e.g. the image vanished). */
-  onError?: (message: string) => void;
+export { exitCodeOf } from './poolExec';
+
+export type { PoolTransactionOptions, RefillStats, WarmPoolOptions } from './poolTypes';
+
+interface Pooled {
+  id: string;
+  /** Present for attached containers. */
+  attached?: AttachedContainer;
 }
-
-/** Background work of the pool so far (durations in ms). */
-export interface RefillStats {
-  /** Containers created and started ahead of time. */
-  created: number;
-  /** create + start duration of each prepared container (ms). */
-  prepareMs: number[];
-  /** Removal duration of each used container (ms), done after its transaction returned. */
-  removeMs: number[];
-  /** Background failures (messages). */
-  errors: string[];
-}
-
-/** A transaction run in a pool container (no image/tty/security: those are the pool's). */
-export type PoolTransactionOptions = Omit<TransactionOptions, 'image' | 'tty' | 'security'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,18 +41,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * {@link drain} when done (the runner's `dispose()` is the safety net).
  */
 export class WarmPool {
-  private readonly idle: string[] = [];
+  private readonly idle: Pooled[] = [];
   private preparing = 0;
-  private waiters: Array<{ resolve: (id: string) => void; reject: (err: Error) => void }> = [];
+  private waiters: Array<{ resolve: (p: Pooled) => void; reject: (err: Error) => void }> = [];
   private draining = false;
   private lastError: string | undefined;
   private readonly pendingRemovals = new Set<Promise<void>>();
-  private readonly stats: RefillStats = { created: 0, prepareMs: [], removeMs: [], errors: [] };
+  private readonly stats: RefillStats = { created: 0, prepareMs: [], prepareParallel: [], removeMs: [], hits: 0, missWaitMs: [], errors: [] };
+  private mode: 'attached' | 'exec';
+  private inFlight = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param runner owner of every container (labels, tracking, removal); its `docker` client is used.
    * @param options pool options.
-   * @throws RangeError when size is not an integer ≥ 1.
+   * @throws RangeError when size is not an integer ≥ 1 or idleDrainMs is negative.
    */
   constructor(
     /** Owner of this pool's containers. */
@@ -82,10 +63,17 @@ export class WarmPool {
     readonly options: WarmPoolOptions,
   ) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a whole number ≥ 1, got ${options.size}`);
+    if ((options.idleDrainMs ?? 0) < 0) throw new RangeError(`idle drain must be ≥ 0 ms, got ${options.idleDrainMs}`);
+    this.mode = options.via ?? 'attached';
   }
 
   private get docker(): Docker {
     return this.runner.docker;
+  }
+
+  /** How transactions reach the containers now ('exec' after the fallback for an image without `sh`). */
+  get via(): 'attached' | 'exec' {
+    return this.mode;
   }
 
   /** Number of idle (ready) containers now. */
@@ -93,14 +81,21 @@ export class WarmPool {
     return this.idle.length;
   }
 
+  /** True once drained (by {@link drain} or the idle drain): it runs no more transactions. */
+  get drained(): boolean {
+    return this.draining;
+  }
+
   /** Copy of the background-work statistics. */
   refillStats(): RefillStats {
-    return { created: this.stats.created, prepareMs: [...this.stats.prepareMs], removeMs: [...this.stats.removeMs], errors: [...this.stats.errors] };
+    const s = this.stats;
+    return { ...s, prepareMs: [...s.prepareMs], prepareParallel: [...s.prepareParallel], removeMs: [...s.removeMs], missWaitMs: [...s.missWaitMs], errors: [...s.errors] };
   }
 
   /** Begin filling the pool in the background (idempotent). */
   start(): void {
     this.refill();
+    this.armIdleDrain();
   }
 
   /**
@@ -116,7 +111,31 @@ export class WarmPool {
     }
   }
 
+  private armIdleDrain(): void {
+    const ms = this.options.idleDrainMs ?? 0;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (ms <= 0 || this.draining || this.inFlight > 0) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.inFlight > 0 || this.draining) return;
+      void this.drain().then(() => this.options.onIdleDrain?.());
+    }, ms);
+    this.idleTimer.unref?.();
+  }
+
+  /** False once the owning runner was disposed (no container may be made for it any more). */
+  private get runnerUsable(): boolean {
+    try {
+      this.runner.assertUsable();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private refill(): void {
+    if (!this.runnerUsable) return;
     while (!this.draining && this.idle.length + this.preparing < this.options.size + this.waiters.length && this.preparing < this.options.size) {
       this.preparing++;
       void this.prepareOne().then((ok) => {
@@ -128,22 +147,43 @@ export class WarmPool {
     }
   }
 
-  /** Create + start one idle container; resolves false when that failed. */
+  /** Create + start one idle container (attached, or exec-mode); resolves false when that failed. */
   private async prepareOne(): Promise<boolean> {
     const t0 = performance.now();
+    const parallel = this.preparing;
     let id = '';
+    let pooled: Pooled;
     try {
-      const container = await this.docker.createContainer({
-        Image: this.options.image,
-        Cmd: this.options.idleCmd ?? ['sleep', '2147483647'],
-        Labels: this.runner.labels('pool', this.options.image),
-        HostConfig: hostConfigFor(this.options.security),
-      });
-      id = container.id;
-      this.runner.track(id);
-      await container.start();
+      const labels = this.runner.labels('pool', this.options.image);
+      const hostConfig = hostConfigFor(this.options.security);
+      // network 'disabled': as cold transactions, no engine network sandbox at all.
+      const netOff = networkDisabledFor(this.options.security) ? { NetworkDisabled: true } : {};
+      if (this.mode === 'attached') {
+        try {
+          const create = { ...attachedCreateOptions(this.options.image, labels, hostConfig), ...netOff };
+          const attached = await prepareAttached(this.docker, create, (x) => {
+            id = x;
+            this.runner.track(x);
+          });
+          pooled = { id, attached };
+        } catch (err) {
+          if (!(err instanceof NoShellError)) throw err;
+          // No shell in the image: exec is the fallback (from now on for this pool).
+          this.mode = 'exec';
+          void this.runner.remove(id);
+          id = '';
+          return await this.prepareOne();
+        }
+      } else {
+        const container = await this.docker.createContainer({ Image: this.options.image, Cmd: this.options.idleCmd ?? ['sleep', '2147483647'], Labels: labels, ...netOff, HostConfig: hostConfig });
+        id = container.id;
+        this.runner.track(id);
+        await container.start();
+        pooled = { id };
+      }
       this.stats.created++;
       this.stats.prepareMs.push(performance.now() - t0);
+      this.stats.prepareParallel.push(parallel);
       this.lastError = undefined;
     } catch (err) {
       const msg =
@@ -160,32 +200,46 @@ export class WarmPool {
       for (const w of waiters) w.reject(new Error(msg));
       return false;
     }
-    if (this.draining) {
-      this.removeInBackground(id);
+    if (this.draining || !this.runnerUsable) {
+      this.removeInBackground(pooled);
       return true;
     }
     const waiter = this.waiters.shift();
-    if (waiter) waiter.resolve(id);
-    else this.idle.push(id);
+    if (waiter) waiter.resolve(pooled);
+    else this.offerIdle(pooled);
     return true;
   }
 
+  /** Put a container into the idle list; an attached one that dies while idle is discarded. */
+  private offerIdle(p: Pooled): void {
+    this.idle.push(p);
+    p.attached?.onGone(() => {
+      const i = this.idle.indexOf(p);
+      if (i < 0) return; // taken by a transaction meanwhile
+      this.idle.splice(i, 1);
+      this.removeInBackground(p);
+      this.refill();
+    });
+  }
+
   /** Take an idle container, or wait for the next prepared one. */
-  private acquire(signal?: AbortSignal): Promise<string> {
+  private acquire(signal?: AbortSignal): Promise<Pooled> {
     if (this.draining) return Promise.reject(new Error('The warm pool was drained.'));
-    const id = this.idle.shift();
+    const found = this.idle.shift();
+    const t0 = performance.now();
     const p =
-      id !== undefined
-        ? Promise.resolve(id)
-        : new Promise<string>((resolve, reject) => {
+      found !== undefined
+        ? (this.stats.hits++, Promise.resolve(found))
+        : new Promise<Pooled>((resolve, reject) => {
             const onAbort = () => {
               const i = this.waiters.indexOf(entry);
               if (i >= 0) this.waiters.splice(i, 1);
               reject(Object.assign(new Error('cancelled'), { cancelled: true }));
             };
             const entry = {
-              resolve: (v: string) => {
+              resolve: (v: Pooled) => {
                 signal?.removeEventListener('abort', onAbort);
+                this.stats.missWaitMs.push(performance.now() - t0);
                 resolve(v);
               },
               reject: (e: Error) => {
@@ -200,118 +254,86 @@ export class WarmPool {
     return p;
   }
 
-  private removeInBackground(id: string): void {
+  private removeInBackground(p: Pooled): void {
+    p.attached?.close();
     const t0 = performance.now();
-    const p = this.runner.remove(id).then((problem) => {
+    const r = this.runner.remove(p.id).then((problem) => {
       if (problem) this.stats.errors.push(problem);
       else this.stats.removeMs.push(performance.now() - t0);
     });
-    this.pendingRemovals.add(p);
-    void p.finally(() => this.pendingRemovals.delete(p));
+    this.pendingRemovals.add(r);
+    void r.finally(() => this.pendingRemovals.delete(r));
   }
 
   /**
-   * Run one transaction in a pool container with exec; the container is then destroyed in the
-   * background (never reused). Never throws for engine/command failures (see the result's status);
-   * throws only when the runner was disposed.
-   * Timings: `acquire` (waiting for an idle container), `exec` = `run` (exec create/start until the
-   * exit code is known), `total` = what the caller waited; `create`, `start`, `remove` are NaN here
+   * Run one transaction in a pool container (attached: write the command, read to the end
+   * markers; exec fallback: an exec); the container is then destroyed in the background (never
+   * reused). Never throws for engine/command failures (see the result's status); throws only when
+   * the runner was disposed.
+   * Timings: `acquire` (waiting for an idle container), `exec` = `run` (command sent until its exit
+   * code is known), `total` = what the caller waited; `create`, `start`, `remove` are NaN here
    * (background work, see {@link refillStats}).
    * The result's `removed` is false: removal is pending; await {@link settle} or {@link drain}.
    */
   async run(options: PoolTransactionOptions): Promise<TransactionResult> {
     this.runner.assertUsable();
     const timings: PhaseTimings = { create: NaN, start: NaN, run: NaN, remove: NaN, acquire: NaN, exec: NaN, total: NaN };
-    const collector = new OutputCollector(false, options.collect ?? true, options.onOutput);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const t0 = performance.now();
     let status: TransactionStatus = 'exited';
     let exitCode: number | null = null;
     let error: string | undefined;
-    let id = '';
+    let text = { stdout: '', stderr: '' };
+    let current: Pooled | undefined;
     if (options.signal?.aborted) {
       timings.total = 0;
       return { status: 'cancelled', exitCode, stdout: '', stderr: '', timings, containerId: '', removed: true, mode: 'warm' };
     }
+    this.inFlight++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const stopper = new AbortController();
     let stopReason: 'timeout' | 'cancelled' | undefined;
     let timer: NodeJS.Timeout | undefined;
     let released = false;
     const release = () => {
-      if (id && !released) {
+      if (current && !released) {
         released = true;
-        this.removeInBackground(id); // force removal also kills a running exec
+        this.removeInBackground(current); // force removal also kills a running command
       }
     };
     const stop = (reason: 'timeout' | 'cancelled') => {
       if (stopReason) return;
       stopReason = reason;
+      stopper.abort();
       release();
     };
     const onAbort = () => stop('cancelled');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (let attempt = 0; ; attempt++) {
-        id = await this.acquire(options.signal);
+        current = await this.acquire(options.signal);
         released = false;
         timings.acquire = performance.now() - t0;
         if (stopReason) break;
         const t1 = performance.now();
         if (timeoutMs > 0 && !timer) timer = setTimeout(() => stop('timeout'), timeoutMs);
-        let exec: Docker.Exec;
-        try {
-          exec = await this.docker.getContainer(id).exec({
-            Cmd: options.cmd,
-            Env: options.env,
-            WorkingDir: options.workingDir,
-            AttachStdout: true,
-            AttachStderr: true,
-            Tty: false,
-          });
-        } catch (err) {
-          // An idle container that died (409 not running / 404 gone): discard it, take another.
-          const s = statusOf(err);
+        const common = { cmd: options.cmd, env: options.env, workingDir: options.workingDir, collect: options.collect, onOutput: options.onOutput, stop: stopper.signal };
+        const outcome = current.attached ? await runAttached(this.docker, current.attached, common) : await runExec(this.docker, current.id, common);
+        if (outcome.ended === 'retry' && attempt < 3 && !stopReason) {
+          // An idle exec-mode container that died (409 not running / 404 gone): discard it, take another.
           release();
-          id = '';
-          if ((s === 409 || s === 404) && attempt < 3 && !stopReason) continue;
-          throw err;
+          current = undefined;
+          continue;
         }
-        const stream = await exec.start({ hijack: true, stdin: false });
-        let drained = false;
-        const output = drain(stream, collector).then(
-          () => void (drained = true),
-          (err) => {
-            drained = true;
-            if (!stopReason) throw err;
-          },
-        );
-        // A background process started by the command (`cmd &`) inherits the exec's output and
-        // keeps the stream open after the command itself exited (unlike a cold container, whose
-        // exit kills everything). So also watch the exec's state, with backoff.
-        const exited = (async (): Promise<number | null | undefined> => {
-          for (let delay = 100; !drained && !stopReason; delay = Math.min(delay * 2, 1000)) {
-            await sleep(delay);
-            if (drained || stopReason) break;
-            const info = await exec.inspect().catch(() => undefined);
-            if (info && !info.Running) return typeof info.ExitCode === 'number' ? info.ExitCode : null;
-          }
-          return undefined;
-        })();
-        await Promise.race([output, exited]);
-        if (!drained && !stopReason) {
-          // The command exited with its output still held open by a leftover process: take what
-          // arrived within a short grace, then stop reading (the container is destroyed anyway).
-          await Promise.race([output.catch(() => undefined), sleep(250)]);
-          (stream as unknown as { destroy?: () => void }).destroy?.();
-          exitCode = (await exited) ?? null;
-        } else {
-          await output;
-          if (!stopReason) exitCode = await exitCodeOf(exec);
-        }
+        if (outcome.ended === 'retry') throw new Error('warm pool containers keep dying before their transaction; see the engine log');
+        exitCode = outcome.exitCode;
+        text = { stdout: outcome.stdout, stderr: outcome.stderr };
         timings.exec = timings.run = performance.now() - t1;
         break;
       }
       if (stopReason) {
         status = stopReason;
+        exitCode = null;
         if (stopReason === 'timeout') error = `timed out after ${timeoutMs} ms; container killed`;
       }
     } catch (err) {
@@ -326,9 +348,10 @@ export class WarmPool {
       options.signal?.removeEventListener('abort', onAbort);
       timings.total = performance.now() - t0;
       release();
+      this.inFlight--;
+      this.armIdleDrain();
     }
-    const text = collector.finish();
-    return { status, exitCode, stdout: text.stdout, stderr: text.stderr, timings, containerId: id, removed: id === '', error, mode: 'warm' };
+    return { status, exitCode, stdout: text.stdout, stderr: text.stderr, timings, containerId: current?.id ?? '', removed: !current, error, mode: 'warm' };
   }
 
   /** Wait for the background removals started so far. */
@@ -342,25 +365,13 @@ export class WarmPool {
    */
   async drain(): Promise<void> {
     this.draining = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.reject(Object.assign(new Error('The warm pool was drained.'), { cancelled: true }));
-    for (const id of this.idle.splice(0)) this.removeInBackground(id);
+    for (const p of this.idle.splice(0)) this.removeInBackground(p);
     while (this.preparing > 0) await sleep(20);
     await this.settle();
   }
-}
-
-/**
- * Exit code of a finished exec. The exec's stream can end a moment before the engine records the
- * exit, so poll briefly while it still says Running.
- * @returns the exit code, or null when the engine never reported one (within ~5 s).
- */
-export async function exitCodeOf(exec: Docker.Exec): Promise<number | null> {
-  for (let i = 0; i < 500; i++) {
-    const info = await exec.inspect();
-    if (!info.Running && typeof info.ExitCode === 'number') return info.ExitCode;
-    await sleep(10);
-  }
-  return null;
 }

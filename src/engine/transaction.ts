@@ -106,7 +106,7 @@ export interface PhaseTimings {
   remove: number;
   /** Warm pool: waiting for an idle container. */
   acquire: number;
-  /** Warm pool: exec create + start until exit code known (equal to `run`). */
+  /** Warm pool: command sent until its exit code is known (attached: in-band end markers; exec fallback: exec create + start + inspect); equal to `run`. */
   exec: number;
   /** Whole transaction as the caller saw it (for the warm pool: excluding background removal). */
   total: number;

@@ -5,6 +5,7 @@ import { WarmPool } from '../../src/engine/pool';
 import { LABEL_POOL } from '../../src/core/labels';
 import { runBounded } from '../../src/core/schedule';
 import { containersOfSession, IMAGE, suffix, throwawaySuite } from './helpers-throwaway';
+import { cli } from './helpers-cli';
 
 describe('warm pool (real engine)', function () {
   const ctx = throwawaySuite('pool');
@@ -100,5 +101,106 @@ describe('warm pool (real engine)', function () {
     const r = await pool.run({ cmd: ['true'] });
     assert.equal(r.status, 'failed');
     await pool.drain();
+  });
+
+  it('attached containers: started with stdin open and attached, env and working directory applied, output exact on both streams', async () => {
+    const pool = new WarmPool(runner, { image: IMAGE, size: 1 });
+    await pool.ready();
+    assert.equal(pool.via, 'attached');
+    const [idle] = await docker.listContainers({ filters: { label: [`${LABEL_POOL}=${IMAGE}`, `io.container-lineage.test=${suite}`] } });
+    const info = await docker.getContainer(idle.Id).inspect();
+    assert.equal(info.Config.OpenStdin, true);
+    assert.equal(info.Config.StdinOnce, true);
+    const r = await pool.run({ cmd: ['sh', '-c', 'printf "%s|" "$GREETING"; pwd; printf "no newline" >&2; read x; echo "stdin: ${x:-none}"; exit 0'], env: ['GREETING=hello world'], workingDir: '/tmp' });
+    assert.equal(r.status, 'exited', r.error);
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.stdout, 'hello world|/tmp\nstdin: none\n', 'the command reads an empty stdin, not the protocol');
+    assert.equal(r.stderr, 'no newline');
+    assert.equal(r.containerId, idle.Id);
+    const missing = await pool.run({ cmd: ['no-such-command-here'] });
+    assert.equal(missing.status, 'exited');
+    assert.equal(missing.exitCode, 127);
+    await pool.drain();
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+  });
+
+  it('a container killed from outside during its transaction ends it with the container exit code, and is removed', async () => {
+    const pool = new WarmPool(runner, { image: IMAGE, size: 1 });
+    await pool.ready();
+    const [idle] = await docker.listContainers({ filters: { label: [`${LABEL_POOL}=${IMAGE}`, `io.container-lineage.test=${suite}`] } });
+    const running = pool.run({ cmd: ['sh', '-c', 'echo started; sleep 30'], timeoutMs: 60_000 });
+    // kill once the command is running (its first output line is there)
+    for (let i = 0; i < 200; i++) {
+      const logs = (await docker.getContainer(idle.Id).top().catch(() => ({ Processes: [] }))) as { Processes: string[][] };
+      if (logs.Processes.some((p) => p.join(' ').includes('sleep 30'))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await docker.getContainer(idle.Id).kill();
+    const r = await running;
+    assert.equal(r.status, 'exited', r.error);
+    assert.equal(r.exitCode, 137);
+    assert.equal(r.stdout, 'started\n');
+    await pool.drain();
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+  });
+
+  it('exec stays the fallback: asked for, and taken by itself for an image without sh', async () => {
+    const viaExec = new WarmPool(runner, { image: IMAGE, size: 1, via: 'exec' });
+    const e = await viaExec.run({ cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'] });
+    assert.deepEqual([e.status, e.exitCode, e.stdout, e.stderr, viaExec.via], ['exited', 3, 'out\n', 'err\n', 'exec']);
+    await viaExec.drain();
+    // An image with sleep but no sh: busybox with /bin/sh removed (committed from a container this test makes).
+    const repo = `cl-pool-nosh-${suffix()}`;
+    const maker = await docker.createContainer({ Image: IMAGE, Cmd: ['rm', '/bin/sh'], Labels: { 'io.container-lineage.test': suite } });
+    try {
+      await maker.start();
+      await maker.wait();
+      await maker.commit({ repo, tag: 'test' });
+    } finally {
+      await maker.remove({ force: true });
+    }
+    try {
+      const pool = new WarmPool(runner, { image: `${repo}:test`, size: 1 });
+      const r = await pool.run({ cmd: ['echo', 'no shell needed'] });
+      assert.equal(r.status, 'exited', r.error);
+      assert.equal(r.exitCode, 0);
+      assert.equal(r.stdout, 'no shell needed\n');
+      assert.equal(pool.via, 'exec');
+      await pool.drain();
+      assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+    } finally {
+      await docker.getImage(`${repo}:test`).remove({ force: true });
+    }
+  });
+
+  it('drains itself after its idle time, never during a transaction', async () => {
+    let drained!: () => void;
+    const idleDrained = new Promise<void>((r) => (drained = r));
+    const pool = new WarmPool(runner, { image: IMAGE, size: 2, idleDrainMs: 150, onIdleDrain: () => drained() });
+    const r = await pool.run({ cmd: ['sh', '-c', 'sleep 1; echo finished'] });
+    assert.equal(r.status, 'exited', r.error);
+    assert.equal(r.stdout, 'finished\n', 'a transaction longer than the idle time runs to its end');
+    await idleDrained;
+    assert.equal(pool.drained, true);
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+    const after = await pool.run({ cmd: ['true'] });
+    assert.equal(after.status, 'failed');
+    assert.match(after.error ?? '', /drained/);
+  });
+
+  it('CLI transactions --warm: a pool of the concurrency, and the report says why it did or did not help', async function () {
+    this.timeout(180_000);
+    const r = await cli(['transactions', IMAGE, '-n', '5', '-c', '2', '--warm', '--', 'sh', '-c', 'echo hi']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /mode warm \(pool of 2\), concurrency 2/);
+    assert.match(r.stdout, /why the pool did or did not help:\n {2}- The pool was made for this run: filling it with 2 containers took \d+ ms/);
+    // 5 transactions on a pool of 2: at least the last ones cannot all have found a ready container, or all did; either way it is said
+    assert.match(r.stdout, /(\d of 5 transactions found no ready container|Every transaction found a ready container)/);
+    const json = JSON.parse((await cli(['transactions', IMAGE, '-n', '3', '-c', '1', '--warm', '--json', '--', 'true'])).stdout);
+    assert.equal(json.poolSize, 1);
+    assert.equal(json.refill.evidence.hits + json.refill.evidence.misses, 3);
+    const bad = await cli(['transactions', IMAGE, '--warm', '--pool', '3', '--', 'true']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /either --pool K or --warm/);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { classifyContainer, sweepVerdict, throwawayLabels, LABEL_OWNER_START, type OwnerIdentity } from '../../src/core/labels';
+import { classifyContainer, commitCandidates, sweepVerdict, throwawayLabels, LABEL_OWNER_START, type OwnerIdentity } from '../../src/core/labels';
 
 const self: OwnerIdentity = { sessionId: 'me', pid: 100, hostname: 'h1', startTicks: '555' };
 const other: OwnerIdentity = { sessionId: 'other', pid: 200, hostname: 'h1', startTicks: '777' };
@@ -26,5 +26,15 @@ describe('core/labels', () => {
   it('sweep never touches containers of another host, and removes ownerless ones', () => {
     assert.deepEqual(sweepVerdict(throwawayLabels({ ...other, hostname: 'h2' }, 'shell'), self, () => undefined), { action: 'keep', reason: 'other-host' });
     assert.deepEqual(sweepVerdict({ 'io.container-lineage.throwaway': 'x' }, self, () => '1'), { action: 'remove', reason: 'no-owner' });
+  });
+
+  it('the commit picker leaves warm-pool containers out, keeps throwaway and ordinary ones', () => {
+    const list = [
+      { Id: 'pooled', Labels: throwawayLabels(self, 'pool', new Date(), 'busybox:latest') },
+      { Id: 'plain', Labels: { 'com.example': 'x' } },
+      { Id: 'shell', Labels: throwawayLabels(self, 'shell') },
+      { Id: 'unlabelled', Labels: null },
+    ];
+    assert.deepEqual(commitCandidates(list).map((c) => c.Id), ['plain', 'shell', 'unlabelled']);
   });
 });
