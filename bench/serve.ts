@@ -10,7 +10,8 @@
  * gateway's agent settings, no sessions, cookies or accounting) on this same thread and direct,
  * rotated in the same rounds. Gateway ≈ minimal proxy means the session logic costs nothing
  * measurable and what remains is the cost of any Node HTTP hop on this machine.
- * The simulated users run on a worker thread (their own event loop), never on the proxies'.
+ * The simulated users run in a node process of their own, in its own session (see LoadClient: on
+ * Linux a worker thread would take its CPU from the gateway's share), never on the proxies' loop.
  * At 1 session the whole measurement runs 5 times (its samples pooled), so its p50s are of 5 logins.
  * Usage: node --import tsx bench/serve.ts [REQUESTS]   (default 20 per session; BENCH_IMAGE, BENCH_PORT
  * override lineage-sample/web:1.0 and 8080; BENCH_PATH the path, default /cgi-bin/account)
@@ -70,7 +71,7 @@ async function pairedControl(runner: TransactionRunner, n: number, requests: num
   const gw = await startLocalGateway(runner, { image: IMAGE, containerPort: PORT, limits: { maxSessions: n, idleMs: 0 }, noSweep: true });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const servers: http.Server[] = [];
-  const client = new LoadClient();
+  const client = new LoadClient('process');
   const out = { gateway: [] as number[], minimal: [] as number[], direct: [] as number[] };
   try {
     const logins = await client.all(Array.from({ length: n }, () => ({ host: '127.0.0.1', port: gw.port, path: PATH })));
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
       const control = { gateway: [] as number[], minimal: [] as number[], direct: [] as number[] };
       for (let i = 0; i < rounds; i++) {
         baseSamples.push(...(await dockerRunBaseline(n)));
-        reports.push(await measureServeCost(runner, { image: IMAGE, containerPort: PORT, sessions: n, requests: REQUESTS, path: PATH }));
+        reports.push(await measureServeCost(runner, { image: IMAGE, containerPort: PORT, sessions: n, requests: REQUESTS, path: PATH, client: 'process' }));
         const c = await pairedControl(runner, n, REQUESTS);
         for (const k of ['gateway', 'minimal', 'direct'] as const) control[k].push(...c[k]);
       }
