@@ -96,7 +96,7 @@ export class LoadClient {
     if (mode === 'process') {
       this.child = spawn(process.execPath, ['-e', WORKER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true });
       this.child.on('message', onMessage);
-      this.child.unref();
+      // Kept referenced: a pending run must keep this process alive (close() ends the child).
     } else {
       this.worker = new Worker(WORKER, { eval: true });
       this.worker.on('message', onMessage);
