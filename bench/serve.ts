@@ -5,12 +5,21 @@
  *     ÷ `docker run -d -p 127.0.0.1::PORT IMAGE` through the docker CLI + the first successful
  *       request to it (the same image, the same concurrency)          — target: reported
  *   per-request p50 through the gateway ÷ direct to the same container — target ≤ 1.3×
- * plus the measurement's own series (one shared container, a fresh container without the gateway).
+ * plus the measurement's own series (one shared container, a fresh container without the gateway)
+ * and a control: per session, the gateway, a minimal Node HTTP proxy (http.request + pipe, the
+ * gateway's agent settings, no sessions, cookies or accounting) on this same thread and direct,
+ * rotated in the same rounds. Gateway ≈ minimal proxy means the session logic costs nothing
+ * measurable and what remains is the cost of any Node HTTP hop on this machine.
+ * The simulated users run in a node process of their own, in its own session (see LoadClient: on
+ * Linux a worker thread would take its CPU from the gateway's share), never on the proxies' loop.
  * At 1 session the whole measurement runs 5 times (its samples pooled), so its p50s are of 5 logins.
  * Usage: node --import tsx bench/serve.ts [REQUESTS]   (default 20 per session; BENCH_IMAGE, BENCH_PORT
  * override lineage-sample/web:1.0 and 8080; BENCH_PATH the path, default /cgi-bin/account)
  */
 import { execFile } from 'node:child_process';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { distribution, ratio, type Distribution } from '../src/core/stats';
@@ -18,6 +27,8 @@ import { EngineConnection } from '../src/engine/connection';
 import { measureServeCost, timedGet } from '../src/engine/serve/cost';
 import { summarizeServeCost, type ServeCostReport, type ServeCostSamples } from '../src/core/serveCost';
 import { TransactionRunner } from '../src/engine/transaction';
+import { LoadClient, type LoadRequest } from '../src/engine/serve/loadClient';
+import { startLocalGateway } from '../src/engine/serve/local';
 
 const REQUESTS = Number(process.argv[2] ?? process.env.BENCH_REQUESTS ?? 20);
 const IMAGE = process.env.BENCH_IMAGE ?? 'lineage-sample/web:1.0';
@@ -49,6 +60,65 @@ async function dockerRunBaseline(n: number): Promise<number[]> {
   return r.map((x) => x.ms);
 }
 
+/**
+ * The control, paired: n logins through a gateway of its own, and for each session a minimal Node
+ * HTTP proxy on this thread (hand-written on purpose: the yardstick without http-proxy-3 and the
+ * session logic) to the same container; `requests` rounds of gateway / minimal proxy / direct
+ * (published port) per user, the order rotated every round, so all three see the same load.
+ * @returns latencies in ms per route; everything started is removed.
+ */
+async function pairedControl(runner: TransactionRunner, n: number, requests: number): Promise<Record<'gateway' | 'minimal' | 'direct', number[]>> {
+  const gw = await startLocalGateway(runner, { image: IMAGE, containerPort: PORT, limits: { maxSessions: n, idleMs: 0 }, noSweep: true });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const servers: http.Server[] = [];
+  const client = new LoadClient('process');
+  const out = { gateway: [] as number[], minimal: [] as number[], direct: [] as number[] };
+  try {
+    const logins = await client.all(Array.from({ length: n }, () => ({ host: '127.0.0.1', port: gw.port, path: PATH })));
+    const users = await Promise.all(
+      logins.map(async (login, i) => {
+        const cookie = login.setCookie ?? '';
+        const t = gw.sessionOf(cookie)?.target;
+        if (!t) throw new Error('control: a login set no session cookie');
+        const server = http.createServer((req, res) => {
+          const up = http.request({ host: t.host, port: t.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          });
+          up.on('error', () => res.destroy());
+          req.pipe(up);
+        });
+        servers.push(server);
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+        const user = `user-${i}`;
+        const direct = t.published ?? t;
+        return {
+          gateway: { host: '127.0.0.1', port: gw.port, path: PATH, cookie, user },
+          minimal: { host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: PATH, user },
+          direct: { host: direct.host, port: direct.port, path: PATH, user },
+        } satisfies Record<keyof typeof out, LoadRequest>;
+      }),
+    );
+    const routes = ['gateway', 'minimal', 'direct'] as const;
+    for (let round = 0; round < requests; round++) {
+      const order = routes.map((_, k) => routes[(k + round) % routes.length]);
+      const results = await client.run(users.map((u) => order.map((route) => u[route])));
+      for (const seq of results) {
+        seq.forEach((r, k) => {
+          if (r.error || r.status >= 400) throw new Error(`control: a ${order[k]} request failed: ${r.error ?? `HTTP ${r.status}`}`);
+          out[order[k]].push(r.ms);
+        });
+      }
+    }
+  } finally {
+    for (const s of servers) s.close();
+    agent.destroy();
+    await client.close();
+    await gw.stop();
+  }
+  return out;
+}
+
 /** Pool the samples of several reports into one. */
 function pooled(reports: ServeCostReport[]): ServeCostReport {
   const samples = Object.fromEntries(Object.keys(reports[0].samples).map((k) => [k, reports.flatMap((r) => r.samples[k as keyof ServeCostSamples])])) as ServeCostSamples;
@@ -69,14 +139,19 @@ async function main(): Promise<void> {
   try {
     await dockerRunBaseline(1); // warm-up
     for (const n of [1, 20]) {
-      console.log(`\n== ${n} concurrent session(s), ${REQUESTS} requests each, ${IMAGE} port ${PORT} ${PATH}`);
+      console.log(`\n== ${n} concurrent session(s), ${REQUESTS} requests each, ${IMAGE} port ${PORT} ${PATH} (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
       const rounds = n === 1 ? 5 : 1;
       const baseSamples: number[] = [];
       const reports: ServeCostReport[] = [];
+      const control = { gateway: [] as number[], minimal: [] as number[], direct: [] as number[] };
       for (let i = 0; i < rounds; i++) {
         baseSamples.push(...(await dockerRunBaseline(n)));
-        reports.push(await measureServeCost(runner, { image: IMAGE, containerPort: PORT, sessions: n, requests: REQUESTS, path: PATH }));
+        reports.push(await measureServeCost(runner, { image: IMAGE, containerPort: PORT, sessions: n, requests: REQUESTS, path: PATH, client: 'process' }));
+        const c = await pairedControl(runner, n, REQUESTS);
+        for (const k of ['gateway', 'minimal', 'direct'] as const) control[k].push(...c[k]);
       }
+      const [cg, cm, cd] = [control.gateway, control.minimal, control.direct].map(distribution);
+      const controlRatio = ratio(cm.p50, cd.p50);
       const base = distribution(baseSamples);
       const r = pooled(reports);
       const s = r.series;
@@ -87,7 +162,14 @@ async function main(): Promise<void> {
       console.log(`${'first request to one shared container'.padEnd(46)} ${fmt(s.loginShared)}`);
       console.log(`${'request, direct to the container'.padEnd(46)} ${fmt(s.requestDirect)}`);
       console.log(`${'request, through the gateway'.padEnd(46)} ${fmt(s.requestGateway)}  ${x(r.ratios.gatewayVsDirect)} direct`);
-      verdicts.push(`N=${n}: login p50 cold ${x(ratio(s.loginCold.p50, base.p50))}, warm ${x(ratio(s.loginWarm.p50, base.p50))} of docker run + first request; per-request p50 ${x(r.ratios.gatewayVsDirect)} direct (target ≤ 1.3: ${r.ratios.gatewayVsDirect <= 1.3 ? 'met' : 'NOT met'})`);
+      console.log('control, the three routes rotated in the same rounds:');
+      console.log(`${'  request, direct to the container'.padEnd(46)} ${fmt(cd)}`);
+      console.log(`${'  request, through the gateway'.padEnd(46)} ${fmt(cg)}  ${x(ratio(cg.p50, cd.p50))} direct  ${x(ratio(cg.p50, cm.p50))} minimal`);
+      console.log(`${'  request, minimal Node HTTP proxy'.padEnd(46)} ${fmt(cm)}  ${x(controlRatio)} direct`);
+      verdicts.push(
+        `N=${n}: login p50 cold ${x(ratio(s.loginCold.p50, base.p50))}, warm ${x(ratio(s.loginWarm.p50, base.p50))} of docker run + first request; ` +
+          `per-request p50 ${x(r.ratios.gatewayVsDirect)} direct (target ≤ 1.3: ${r.ratios.gatewayVsDirect <= 1.3 ? 'met' : 'NOT met'}; control round: gateway ${x(ratio(cg.p50, cd.p50))}, a minimal Node HTTP proxy ${x(controlRatio)} direct)`,
+      );
     }
   } finally {
     await runner.dispose();

@@ -3,7 +3,7 @@ import { EngineConnection } from './engine/connection';
 import type { Services } from './services';
 import { registerEngineCommands } from './commands/engine';
 import { registerStatusBar } from './views/status';
-import { registerLineage } from './views/images';
+import { registerLineage } from './commands/imagesFeature';
 import { registerBuildFeature } from './commands/buildFeature';
 import { registerOverhead } from './commands/overhead';
 import { registerThrowaway, shutdownThrowaway } from './commands/transactions';

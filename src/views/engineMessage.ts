@@ -6,11 +6,13 @@
  * "what was tried and why it failed" cannot live in the welcome itself. The design is therefore:
  *  - connecting: the tree is empty and has no message, so the static `viewsWelcome` entry
  *    ("Connecting to the container engine…") shows;
- *  - disconnected: `TreeView.message` says that no engine answered and why other sources were not
- *    tried (it wraps, unlike tree rows); the tree's root holds one item per candidate tried
- *    (endpoint, source as description, the error as an expanded child row) followed by
- *    "Retry" and "Open Settings" items (clickable, like the buttons of a welcome view). This is
- *    what the Docker / Container Tools extension does with its "Failed to connect" items;
+ *  - disconnected: `TreeView.message` says in one sentence that no engine answered (it sits above
+ *    the rows, so it is kept short); the tree's root holds the "Retry", "Open Settings" and
+ *    "Show Log" items first (clickable, like the buttons of a welcome view: in a short side bar
+ *    they must not be below the fold), then the explanation: why other sources were not tried (a
+ *    row per note, the full text as tooltip; the log has it too) and one item per candidate tried
+ *    (endpoint, source as description, the error as an expanded child row). This is what the
+ *    Docker / Container Tools extension does with its "Failed to connect" items;
  *  - connected: message cleared, the view's own provider takes over.
  * When the state changes the tree refreshes itself, so the views recover with no user action.
  *
@@ -40,9 +42,10 @@ export function engineMessage(state: EngineState): string | undefined {
     case 'connecting':
       return undefined; // the static viewsWelcome "Connecting…" entry shows instead
     case 'disconnected': {
+      // One short sentence: the message sits above the rows, and the actions must stay in view.
+      // The notes (why other sources were not tried) are rows after the actions.
       const n = state.attempts.length;
-      const notes = (state.notes ?? []).join(' ');
-      return `No container engine answered (${n} endpoint${n === 1 ? '' : 's'} tried, retrying automatically).${notes ? ` ${notes}` : ''} What was tried and why it failed:`;
+      return `No container engine answered (${n} endpoint${n === 1 ? '' : 's'} tried, retrying automatically).`;
     }
   }
 }
@@ -73,14 +76,14 @@ function attemptItem(a: CandidateAttempt, index: number): EngineNotice {
 }
 
 /**
- * Root items for a view while the engine is not connected: one per attempt (endpoint, with the
- * source as description and the error as an expanded child row), then Retry / Open Settings /
- * Show Log. Empty while connecting (so the welcome shows) and when connected.
+ * Root items for a view while the engine is not connected: the actions first (Retry / Open
+ * Settings / Show Log, so a short side bar shows them without scrolling), then the resolution's
+ * notes, then one per attempt (endpoint, with the source as description and the error as an
+ * expanded child row). Empty while connecting (so the welcome shows) and when connected.
  */
 export function engineNoticeItems(state: EngineState): EngineNotice[] {
   if (state.kind !== 'disconnected') return [];
-  const items = state.attempts.map(attemptItem);
-  items.push(
+  return [
     new EngineNotice('Retry', {
       id: 'containerLineage.engineNotice.retry',
       iconPath: new vscode.ThemeIcon('refresh'),
@@ -98,8 +101,14 @@ export function engineNoticeItems(state: EngineState): EngineNotice[] {
       iconPath: new vscode.ThemeIcon('output'),
       command: { command: 'containerLineage.engine.showLog', title: 'Show Log' },
     }),
-  );
-  return items;
+    ...(state.notes ?? []).map(noteItem),
+    ...state.attempts.map(attemptItem),
+  ];
+}
+
+/** A note of the resolution (e.g. why only DOCKER_HOST was tried): a row, the full text as tooltip. */
+function noteItem(note: string, index: number): EngineNotice {
+  return new EngineNotice(note, { id: `containerLineage.engineNotice.note.${index}`, tooltip: note, iconPath: new vscode.ThemeIcon('info'), contextValue: 'engineNote' });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Images view: the lineage forest (base → derived) with each image's containers as its
- * instances; and the registration of the whole lineage feature (source, both views, commands).
+ * instances, and the creation of both lineage views over one source. The feature's wiring (these
+ * views plus their commands) is `commands/imagesFeature.ts`: views never import commands.
  *
  * Tree item IDs are built from image/container IDs only (`image:<id>`,
  * `image:<id>/container:<id>`), never from changing text, so VS Code keeps expansion and
@@ -25,8 +26,6 @@ import { lineageSourceFor } from './sharedSource';
 import type { Services } from '../services';
 import { createEngineAwareTreeView, type EngineNotice } from './engineMessage';
 import { ContainersProvider, containerIcon, containerTooltip } from './containers';
-import { registerImageCommands } from '../commands/images';
-import { registerContainerCommands } from '../commands/containers';
 import { decorateImageItem, imageItemDecorators } from './imageDecorations';
 
 export const IMAGES_VIEW = 'containerLineage.images';
@@ -297,11 +296,13 @@ export interface LineageUi {
 }
 
 /**
- * Register the lineage feature: the {@link LineageSource}, the Images and Containers views (behind
+ * Create the lineage views: the {@link LineageSource}, the Images and Containers views (behind
  * the engine gate: disconnected → notice items + message), visibility-driven fetching (nothing
- * is fetched while both views are hidden), the showDangling context key, and the commands.
+ * is fetched while both views are hidden), the showDangling context key and the renderTree test
+ * hook. The commands are registered by `commands/imagesFeature.ts` over the returned UI.
+ * @returns the views and their source, for the feature's commands.
  */
-export function registerLineage(services: Services): LineageUi {
+export function createLineageViews(services: Services): LineageUi {
   const { context, engine } = services;
   const source = lineageSourceFor(services);
   const times = new RelativeTimes(source);
@@ -336,8 +337,6 @@ export function registerLineage(services: Services): LineageUi {
   );
 
   const ui: LineageUi = { services, source, images, imagesView, containers, containersView: containersView as vscode.TreeView<unknown> };
-  registerImageCommands(ui);
-  registerContainerCommands(ui);
   // Test/diagnostic hook (not in the palette): the views as plain data, rendered by the providers.
   context.subscriptions.push(
     vscode.commands.registerCommand('containerLineage.internal.renderTree', async (view: 'images' | 'containers' = 'images', refresh = true) => {

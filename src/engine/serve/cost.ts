@@ -15,7 +15,7 @@ import type { SecurityOptions, TransactionRunner } from '../transaction';
 import type { SessionContainer } from './backend';
 import { DockerBackend } from './dockerBackend';
 import type { Gateway } from './gateway';
-import { LoadClient, type LoadRequest } from './loadClient';
+import { LoadClient, type LoadClientMode, type LoadRequest } from './loadClient';
 import { newGatewayId, startLocalGateway } from './local';
 
 /** Options of {@link measureServeCost}. */
@@ -36,6 +36,8 @@ export interface ServeCostOptions {
   onProgress?: (message: string) => void;
   /** Label filters for the gateways' sweep (tests). */
   sweepLabels?: string[];
+  /** Where the simulated users run: 'thread' (default) or 'process' (see {@link LoadClient}). */
+  client?: LoadClientMode;
 }
 
 /** One GET, timed to the end of the body. @throws on a connection error or a status ≥ 400. */
@@ -86,7 +88,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
   const container = { image: o.image, containerPort: o.containerPort, cmd: o.cmd, env: o.env, security: o.security, readyTimeoutMs: o.readyTimeoutMs };
   const direct = new DockerBackend(runner, { ...container, gatewayId: newGatewayId() });
   const gateways: Gateway[] = [];
-  const client = new LoadClient();
+  const client = new LoadClient(o.client);
   let addressing = 'n/a';
   const problems: string[] = [];
   const samples: ServeCostSamples = { loginCold: [], loginWarm: [], loginFreshDirect: [], loginShared: [], requestGateway: [], requestDirect: [] };
@@ -174,7 +176,7 @@ export async function measureServeCost(runner: TransactionRunner, o: ServeCostOp
         'Login = a new user\'s first response. The shared container is the baseline: one server for every session, no isolation.',
         'Per-request series: the same sessions and containers, direct and through the gateway in alternating order; each simulated user keeps its connections alive where the server allows it, as a browser does.',
         'Direct = the container\'s published port on 127.0.0.1 (what a client without the gateway uses); the gateway connects to the container\'s private-network address when it can, skipping the engine\'s port publisher.',
-        'The simulated users run on a worker thread, not on the gateway\'s event loop.',
+        o.client === 'process' ? 'The simulated users run in a process of their own (own session), not on the gateway\'s event loop.' : 'The simulated users run on a worker thread, not on the gateway\'s event loop.',
         `The gateway connected to ${addressing}.`,
         ...problems.map((p) => `Cleanup problem (the next start's sweep retries it): ${p}`),
       ],

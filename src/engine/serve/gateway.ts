@@ -72,6 +72,10 @@ export class Gateway {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly proxy = createProxyServer({ xfwd: true, agent: this.agent });
   private readonly contexts = new WeakMap<http.IncomingMessage, RequestContext>();
+  /** Each session's proxy target, parsed once (http-proxy-3 parses a string target on every request). */
+  private readonly targets = new WeakMap<Session, URL>();
+  /** A coalesced change notification is due (see {@link changedSoon}). */
+  private changeTimer: NodeJS.Timeout | undefined;
   private readonly tunnels = new Map<string, Set<Duplex>>();
   private readonly logins = new Set<Promise<void>>();
   private readonly listeners = new Set<() => void>();
@@ -192,7 +196,25 @@ export class Gateway {
   }
 
   private changed(): void {
+    if (this.changeTimer) clearTimeout(this.changeTimer);
+    this.changeTimer = undefined;
     for (const l of this.listeners) l();
+  }
+
+  /** Request counters changed: notify at most every 100 ms, not per request (logins and ends notify at once). */
+  private changedSoon(): void {
+    if (this.changeTimer || this.listeners.size === 0) return;
+    this.changeTimer = setTimeout(() => this.changed(), 100);
+    this.changeTimer.unref();
+  }
+
+  private targetOf(session: Session): URL {
+    let url = this.targets.get(session);
+    if (!url) {
+      url = new URL(`http://${session.target.host}:${session.target.port}`);
+      this.targets.set(session, url);
+    }
+    return url;
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
@@ -301,13 +323,13 @@ export class Gateway {
       if (finished) return;
       finished = true;
       this.table.finish(session, ctx.bytesIn, ctx.bytesOut);
-      this.changed();
+      this.changedSoon();
     };
     res.on('close', finish);
     // The client may have gone while its login's container started: nothing to proxy, and no
     // 'close' event will come, so count the request as finished now (the session can idle out).
     if (res.destroyed || req.destroyed) return finish();
-    this.proxy.web(req, res, { target: `http://${session.target.host}:${session.target.port}` }, (err) => {
+    this.proxy.web(req, res, { target: this.targetOf(session) }, (err) => {
       const code = (err as NodeJS.ErrnoException).code;
       this.log('warn', `session ${session.id}: request ${req.method} ${(req.url ?? '').slice(0, 200)} failed at container ${session.target.containerName}: ${code ?? ''} ${(err as Error).message}`);
       if ((code === 'ECONNREFUSED' || code === 'EHOSTUNREACH') && this.table.find(session.token)) {
@@ -341,7 +363,7 @@ export class Gateway {
     const rest = stripCookie(req.headers.cookie, this.cookieName);
     if (rest) req.headers.cookie = rest;
     else delete req.headers.cookie;
-    this.proxy.ws(req, socket, head, { target: `http://${session.target.host}:${session.target.port}` }, (err) => {
+    this.proxy.ws(req, socket, head, { target: this.targetOf(session) }, (err) => {
       this.log('warn', `session ${session.id}: WebSocket to container ${session.target.containerName} failed: ${(err as Error).message}`);
       socket.destroy();
     });

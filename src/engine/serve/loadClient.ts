@@ -1,10 +1,19 @@
 /**
- * The measuring client of the gateway cost measurement, on a worker thread: the requests of the
- * simulated users are sent and timed on their own event loop, so the gateway (on the main
- * thread, where it runs in the extension host or the CLI) does not share one with them — as with
- * real users, whose browsers are other processes. Without it, the client's work would be counted
- * as gateway overhead. The worker's code is inline (`eval`), so the bundles need no extra file.
+ * The measuring client of the gateway cost measurement, on a worker thread or in a process of its
+ * own: the requests of the simulated users are sent and timed on their own event loop, so the
+ * gateway (on the main thread, where it runs in the extension host or the CLI) does not share one
+ * with them — as with real users, whose browsers are other processes. Without it, the client's
+ * work would be counted as gateway overhead. The code is inline (`eval` / `node -e`), so the
+ * bundles need no extra file.
+ *
+ * `mode: 'process'` (the benchmark) runs it in a child node process in a session of its own
+ * (`detached`, setsid): Linux's scheduler shares CPU between sessions (autogroups), so on a busy
+ * machine a worker thread takes its CPU from the gateway's share, while the engine's port
+ * publisher on the direct route runs in the engine's session. A process needs a plain node
+ * binary (`process.execPath`), which the extension host does not promise; the worker thread is the
+ * default there.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 
 /** One GET. */
@@ -34,7 +43,8 @@ export interface LoadResult {
 // Runs inside the worker: plain JavaScript (no TypeScript helpers exist there).
 const WORKER = `
 const http = require('node:http');
-const { parentPort } = require('node:worker_threads');
+const parentPort = require('node:worker_threads').parentPort || { on: (e, f) => process.on(e, f), postMessage: (m) => process.send(m) };
+if (!require('node:worker_threads').parentPort) process.on('disconnect', () => process.exit(0));
 const { performance } = require('node:perf_hooks');
 const agents = new Map();
 function agentOf(user) {
@@ -67,18 +77,31 @@ parentPort.on('message', async (m) => {
 });
 `;
 
-/** A worker thread that sends timed GETs. Call {@link close} when done. */
+/** Where the client runs: a worker thread of this process (default) or a child process. */
+export type LoadClientMode = 'thread' | 'process';
+
+/** A worker thread (or child process) that sends timed GETs. Call {@link close} when done. */
 export class LoadClient {
-  private readonly worker = new Worker(WORKER, { eval: true });
+  private readonly worker: Worker | undefined;
+  private readonly child: ChildProcess | undefined;
   private next = 0;
   private readonly pending = new Map<number, (r: LoadResult[][]) => void>();
 
-  constructor() {
-    this.worker.on('message', (m: { id: number; results: LoadResult[][] }) => {
+  /** @param mode see the file comment (default 'thread'). */
+  constructor(readonly mode: LoadClientMode = 'thread') {
+    const onMessage = (m: { id: number; results: LoadResult[][] }) => {
       this.pending.get(m.id)?.(m.results);
       this.pending.delete(m.id);
-    });
-    this.worker.unref();
+    };
+    if (mode === 'process') {
+      this.child = spawn(process.execPath, ['-e', WORKER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true });
+      this.child.on('message', onMessage);
+      // Kept referenced: a pending run must keep this process alive (close() ends the child).
+    } else {
+      this.worker = new Worker(WORKER, { eval: true });
+      this.worker.on('message', onMessage);
+      this.worker.unref();
+    }
   }
 
   /**
@@ -89,7 +112,8 @@ export class LoadClient {
     const id = this.next++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.worker.postMessage({ id, plan });
+      if (this.child) this.child.send({ id, plan });
+      else this.worker!.postMessage({ id, plan });
     });
   }
 
@@ -106,6 +130,11 @@ export class LoadClient {
   }
 
   async close(): Promise<void> {
-    await this.worker.terminate();
+    if (this.worker) await this.worker.terminate();
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((r) => this.child!.once('exit', () => r()));
+      this.child.kill();
+      await exited;
+    }
   }
 }
