@@ -10,6 +10,7 @@
 //                       Imports of a module the start bundle holds are rewritten to
 //                       `require('./extension.js').__shared[...]` (no duplicated state).
 //   dist/ssh.js         ssh2 (only for an ssh:// engine endpoint);
+//   dist/tar.js         tar-fs (dockerode's build-context packer);
 //   dist/buildkit.js    @grpc/grpc-js, @grpc/proto-loader, protobufjs (only for BuildKit builds):
 //                       every import of these packages is a stub whose properties are getters
 //                       that require the vendor bundle on first access (LAZY_PACKAGES).
@@ -37,6 +38,17 @@ export const LAZY_PACKAGES = {
   '@grpc/grpc-js': 'buildkit',
   '@grpc/proto-loader': 'buildkit',
   protobufjs: 'buildkit',
+  // dockerode's build-context packer (dockerode/lib/util.js), used only when building.
+  'tar-fs': 'tar',
+};
+
+/**
+ * Package-internal modules that export one function and whose importer reads a lazy package at
+ * load time (docker-modem/lib/ssh.js reads ssh2's Client): the whole module becomes a function
+ * that requires dist/<vendor>.js on first call. Key: module path as required from the vendor.
+ */
+export const LAZY_FUNCTIONS = {
+  'docker-modem/lib/ssh': { vendor: 'ssh', importer: /node_modules[\\/]docker-modem[\\/]lib[\\/]/, request: /^\.\/ssh(\.js)?$/ },
 };
 
 const lazyFilter = new RegExp(`^(${Object.keys(LAZY_PACKAGES).map((p) => p.replace(/[/.@-]/g, '\\$&')).join('|')})$`);
@@ -50,6 +62,20 @@ export function lazyPackagesPlugin() {
     name: 'lazy-packages',
     setup(build) {
       build.onResolve({ filter: lazyFilter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
+      for (const [key, f] of Object.entries(LAZY_FUNCTIONS)) {
+        build.onResolve({ filter: f.request }, (args) => (f.importer.test(args.importer) ? { path: key, namespace: 'lazy-function' } : undefined));
+      }
+      build.onLoad({ filter: /.*/, namespace: 'lazy-function' }, (args) => {
+        const vendor = LAZY_FUNCTIONS[args.path].vendor;
+        const contents = [
+          `let real;`,
+          `module.exports = function () {`,
+          `  real ??= require(require('path').join(__dirname, ${JSON.stringify(`${vendor}.js`)}))[${JSON.stringify(args.path)}];`,
+          `  return real.apply(this, arguments);`,
+          `};`,
+        ].join('\n');
+        return { contents, loader: 'js', resolveDir: process.cwd() };
+      });
       build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
         const names = Object.keys(require(args.path)).filter((n) => n !== '__esModule');
         const vendor = LAZY_PACKAGES[args.path];
@@ -200,6 +226,7 @@ export async function buildExtension(root, common) {
   }
   const vendors = {};
   for (const [pkg, vendor] of Object.entries(LAZY_PACKAGES)) (vendors[vendor] ??= []).push(pkg);
+  for (const [mod, { vendor }] of Object.entries(LAZY_FUNCTIONS)) (vendors[vendor] ??= []).push(mod);
   for (const [vendor, pkgs] of Object.entries(vendors)) {
     const contents = `module.exports = {\n${pkgs.map((p) => `  ${JSON.stringify(p)}: require(${JSON.stringify(p)}),`).join('\n')}\n};`;
     results.push(await esbuild.build({ ...common, absWorkingDir: root, stdin: { contents, resolveDir: root, sourcefile: `${vendor}-entry.js` }, outfile: join(dist, `${vendor}.js`) }));
