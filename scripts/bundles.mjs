@@ -10,6 +10,7 @@
 //                       Imports of a module the start bundle holds are rewritten to
 //                       `require('./extension.js').__shared[...]` (no duplicated state).
 //   dist/ssh.js         ssh2 (only for an ssh:// engine endpoint);
+//   dist/dockerode.js   dockerode (the engine client; loaded by the first connection attempt);
 //   dist/tar.js         tar-fs (dockerode's build-context packer);
 //   dist/buildkit.js    @grpc/grpc-js, @grpc/proto-loader, protobufjs (only for BuildKit builds):
 //                       every import of these packages is a stub whose properties are getters
@@ -43,11 +44,14 @@ export const LAZY_PACKAGES = {
 };
 
 /**
- * Package-internal modules that export one function and whose importer reads a lazy package at
- * load time (docker-modem/lib/ssh.js reads ssh2's Client): the whole module becomes a function
- * that requires dist/<vendor>.js on first call. Key: module path as required from the vendor.
+ * Modules that export one function (or constructor) and are only called later: the whole module
+ * becomes a function that requires dist/<vendor>.js on first call (`new` works: the real
+ * constructor's object is returned). docker-modem/lib/ssh.js reads ssh2's Client at load time,
+ * so it is stubbed itself. Key: module path as required from the vendor bundle.
  */
 export const LAZY_FUNCTIONS = {
+  // The engine client: constructed by the connection, which activate() starts on the next tick.
+  dockerode: { vendor: 'dockerode', importer: /[\\/]src[\\/]engine[\\/]connection\.ts$/, request: /^dockerode$/ },
   'docker-modem/lib/ssh': { vendor: 'ssh', importer: /node_modules[\\/]docker-modem[\\/]lib[\\/]/, request: /^\.\/ssh(\.js)?$/ },
 };
 
@@ -56,12 +60,13 @@ const lazyFilter = new RegExp(`^(${Object.keys(LAZY_PACKAGES).map((p) => p.repla
 /**
  * esbuild plugin: each import of a LAZY_PACKAGES package becomes a module whose exports are
  * getters (names read from the real package at build time) that require dist/<vendor>.js once.
+ * @param {string[]} own packages bundled for real (the vendor bundle that holds them)
  */
-export function lazyPackagesPlugin() {
+export function lazyPackagesPlugin(own = []) {
   return {
     name: 'lazy-packages',
     setup(build) {
-      build.onResolve({ filter: lazyFilter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
+      build.onResolve({ filter: lazyFilter }, (args) => (own.includes(args.path) ? undefined : { path: args.path, namespace: 'lazy-package' }));
       for (const [key, f] of Object.entries(LAZY_FUNCTIONS)) {
         build.onResolve({ filter: f.request }, (args) => (f.importer.test(args.importer) ? { path: key, namespace: 'lazy-function' } : undefined));
       }
@@ -71,7 +76,7 @@ export function lazyPackagesPlugin() {
           `let real;`,
           `module.exports = function () {`,
           `  real ??= require(require('path').join(__dirname, ${JSON.stringify(`${vendor}.js`)}))[${JSON.stringify(args.path)}];`,
-          `  return real.apply(this, arguments);`,
+          `  return new.target ? new real(...arguments) : real.apply(this, arguments);`,
           `};`,
         ].join('\n');
         return { contents, loader: 'js', resolveDir: process.cwd() };
@@ -105,7 +110,7 @@ export function sharedSet(root, metafile) {
     modules.add(file);
     for (const imp of input.imports) {
       if (imp.external || !imp.original || imp.original.startsWith('.') || imp.original.startsWith('node:')) continue;
-      if (imp.original in LAZY_PACKAGES) continue;
+      if (imp.original in LAZY_PACKAGES || imp.original in LAZY_FUNCTIONS) continue;
       packages.add(imp.original);
     }
   }
@@ -229,7 +234,8 @@ export async function buildExtension(root, common) {
   for (const [mod, { vendor }] of Object.entries(LAZY_FUNCTIONS)) (vendors[vendor] ??= []).push(mod);
   for (const [vendor, pkgs] of Object.entries(vendors)) {
     const contents = `module.exports = {\n${pkgs.map((p) => `  ${JSON.stringify(p)}: require(${JSON.stringify(p)}),`).join('\n')}\n};`;
-    results.push(await esbuild.build({ ...common, absWorkingDir: root, stdin: { contents, resolveDir: root, sourcefile: `${vendor}-entry.js` }, outfile: join(dist, `${vendor}.js`) }));
+    // A vendor bundle holds its own packages; the other lazy ones stay stubs (dockerode → ssh2, grpc).
+    results.push(await esbuild.build({ ...common, absWorkingDir: root, plugins: [lazyPackagesPlugin(pkgs)], stdin: { contents, resolveDir: root, sourcefile: `${vendor}-entry.js` }, outfile: join(dist, `${vendor}.js`) }));
   }
   const files = {};
   for (const r of results) for (const [f, o] of Object.entries(r.metafile.outputs)) if (f.endsWith('.js')) files[keyOf(root, join(root, f))] = o.bytes;

@@ -5,7 +5,7 @@ import { registerEngineCommands } from './commands/engine';
 import { registerStatusBar } from './views/status';
 import { registerLineage } from './views/images';
 import { LazyFeatures } from './lazy';
-import { BUILD, LAZY_FEATURES, SERVE, STALE, THROWAWAY, isDockerfile } from './features';
+import { BUILD, DOCKERFILE_SELECTOR, LAZY_FEATURES, SERVE, STALE, THROWAWAY } from './features';
 
 let services: Services | undefined;
 let features: LazyFeatures | undefined;
@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   // Triggers of the features that show more than commands:
   // - the Sessions view (serve) and the stale markers of the Images view: when a view of the
   //   Container Lineage container is first visible;
-  // - the FROM lenses (build) and the stale FROM lens: on the first Dockerfile shown;
+  // - the FROM lenses (build) and the stale FROM lens: when VS Code first asks for a Dockerfile's lenses;
   // - the orphan sweeps of throwaway containers and gateways: on the first engine connection.
   const views = lineage ? [lineage.imagesView, lineage.containersView] : [];
   const onViews = () => {
@@ -60,16 +60,17 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     const subs = views.map((v) => v.onDidChangeVisibility(() => onViews() && subs.forEach((d) => d.dispose())));
     context.subscriptions.push(...subs);
   }
-  const onDockerfile = (editors: readonly vscode.TextEditor[]) => {
-    if (!editors.some((e) => isDockerfile(e.document))) return false;
-    lazy.soon(BUILD);
-    lazy.soon(STALE);
-    return true;
-  };
-  if (!onDockerfile(vscode.window.visibleTextEditors)) {
-    const sub = vscode.window.onDidChangeVisibleTextEditors((e) => onDockerfile(e) && sub.dispose());
-    context.subscriptions.push(sub);
-  }
+  // A cheap code lens provider stands in for the FROM lenses: its first call loads them (and the
+  // stale FROM lens); VS Code then asks the real providers, registered by the load.
+  const lensStub = vscode.languages.registerCodeLensProvider(DOCKERFILE_SELECTOR, {
+    provideCodeLenses: () => {
+      lensStub.dispose();
+      lazy.ensure(BUILD);
+      lazy.ensure(STALE);
+      return [];
+    },
+  });
+  context.subscriptions.push(lensStub);
   const onConnected = engine.onDidChangeState((state) => {
     if (state.kind !== 'connected') return;
     onConnected.dispose();
@@ -86,7 +87,9 @@ export function activate(context: vscode.ExtensionContext): { services: Services
       void engine.connect();
     }),
   );
-  void engine.connect();
+  // On the next tick: the first attempt resolves the endpoints and loads the engine client
+  // (dist/dockerode.js), which activation does not wait for.
+  setTimeout(() => void engine.connect(), 0);
   log.info('Container Lineage activated');
   return { services: s, features: lazy };
 }

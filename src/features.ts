@@ -4,7 +4,6 @@
  * package.json and against what each registration really registers), and how to register them.
  * Only types are imported from the feature modules, so none of their code is in the start bundle.
  */
-import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type * as BuildFeature from './commands/buildFeature';
 import type * as Overhead from './commands/overhead';
@@ -72,11 +71,10 @@ export const STALE: LazyFeature<typeof Stale> = {
 export const LAZY_FEATURES: readonly LazyFeature<any>[] = [BUILD, OVERHEAD, THROWAWAY, SERVE, STALE];
 
 /**
- * Whether `doc` is a Dockerfile for the lenses: the same test as `isDockerfileDocument` in
- * commands/buildPrompts.ts (kept here so the start bundle does not load the build feature).
+ * Documents the FROM lenses apply to: the same selector as `DOCKERFILE_SELECTOR` in
+ * lenses/from.ts (kept here so the start bundle does not hold the lens code).
  */
-export function isDockerfile(doc: vscode.TextDocument): boolean {
-  if (doc.languageId === 'dockerfile') return true;
-  const name = path.posix.basename(doc.uri.path);
-  return /^(Dockerfile|Containerfile)(\..*)?$/i.test(name) || /\.(dockerfile|containerfile)$/i.test(name);
-}
+export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [
+  { language: 'dockerfile' },
+  { pattern: '**/{Dockerfile,Containerfile,Dockerfile.*,Containerfile.*,*.Dockerfile,*.dockerfile,*.Containerfile}' },
+];
