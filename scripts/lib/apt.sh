@@ -5,6 +5,9 @@
 # it in a dry run), `is_root` and `is_debian`, and sets DRY_RUN=0|1, before calling apt_install.
 
 APT_UPDATED=0
+# Another apt-get (a second script, unattended-upgrades on a new machine) may hold the dpkg lock:
+# wait for it up to 10 minutes instead of failing at once.
+APT_WAIT=(-o DPkg::Lock::Timeout=600)
 apt_has_candidate() {
   local c
   c="$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}')"
@@ -24,7 +27,7 @@ apt_install() {
   for p in "${missing[@]}"; do
     if [ "$APT_UPDATED" = 0 ] && ! apt_has_candidate "$p"; then
       log "apt-get update (package lists lack $p)"
-      act apt-get update -qq
+      act apt-get "${APT_WAIT[@]}" update -qq
       APT_UPDATED=1
     fi
   done
@@ -36,12 +39,12 @@ apt_install() {
     made_policy=1
   fi
   local rc=0
-  act env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  act env DEBIAN_FRONTEND=noninteractive apt-get "${APT_WAIT[@]}" install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
   if [ "$rc" != 0 ] && [ "$APT_UPDATED" = 0 ]; then
     # Old package lists name files the mirror no longer has: refresh them once and retry.
     log "apt-get install failed (exit $rc); apt-get update and retry"
-    act apt-get update -qq && APT_UPDATED=1 && rc=0 &&
-      act env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+    act apt-get "${APT_WAIT[@]}" update -qq && APT_UPDATED=1 && rc=0 &&
+      act env DEBIAN_FRONTEND=noninteractive apt-get "${APT_WAIT[@]}" install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
   fi
   [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   [ "$rc" = 0 ] || die "apt-get install ${missing[*]} failed (exit $rc)"

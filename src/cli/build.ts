@@ -1,6 +1,6 @@
 /**
  * `container-lineage build [-f DOCKERFILE] [-t TAG] [--target STAGE] [--build-arg K=V]…
- * [--label K=V]… [--builder auto|buildkit|classic] [--network MODE] [--no-cache] [--json] CONTEXT`:
+ * [--label K=V]… [--builder auto|buildkit|classic|buildah] [--network MODE] [--no-cache] [--json] CONTEXT`:
  * the editor's build (same core and engine code: `buildWithProvenance` over `runBuild`: base
  * labels, the recipe in the shared recipe store), with the plain progress streamed to standard
  * error. Standard output gets the result: the image ID (and tag), or with `--json`
@@ -26,8 +26,9 @@ const USAGE = `usage: container-lineage build [options] CONTEXT
   --target STAGE            build up to this stage
   --build-arg K=V           build arg (repeatable)
   --label K=V               label on the image (repeatable)
-  --builder NAME            auto (default), buildkit or classic
+  --builder NAME            auto (default), buildkit, classic or buildah (Podman)
   --network MODE            network of RUN steps (none, host, default)
+  Against Podman (e.g. DOCKER_HOST=unix:///path/podman.sock) the build runs with Buildah.
   --no-cache                do not use the build cache
   --json                    print the result as JSON
   Exit codes: 0 built, 1 no engine, 2 bad usage, 3 build failed, 130 cancelled.
@@ -107,7 +108,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'a CONTEXT folder is required' : 'only one CONTEXT');
     contextDir = resolve(parsed.positionals[0]!);
-    if (!['auto', 'buildkit', 'classic'].includes(values.builder!)) throw new UsageError(`--builder is auto, buildkit or classic, not "${values.builder}"`);
+    if (!['auto', 'buildkit', 'classic', 'buildah'].includes(values.builder!)) throw new UsageError(`--builder is auto, buildkit, classic or buildah, not "${values.builder}"`);
     if (values.tag !== undefined) {
       const check = validateImageName(values.tag);
       if (!check.ok) throw new UsageError(check.message);

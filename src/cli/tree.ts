@@ -1,8 +1,10 @@
 /**
- * `container-lineage tree [--json] [--all] [--no-containers]`: print the image lineage forest
+ * `container-lineage tree [--json] [--all] [--no-containers] [--cache-dir DIR]`: print the image lineage forest
  * (same core code as the Images view), like `dockviz images --tree`: each image with its tags,
  * unique size / total size, age and the rule that chose its parent, its containers beneath it.
  * `--all` includes dangling images; `--json` prints the forest as JSON (sizes in bytes, times ISO).
+ * `--cache-dir DIR` keeps inspect/history results in DIR (store/imageCacheStore, the format the
+ * extension keeps in its global storage), so a second run on known images lists only.
  * Exit codes: 0 ok, 1 no engine (the attempts are listed), 2 bad usage.
  */
 import { bestTag, buildLineage, shortId, type ContainerRecord, type LineageForest, type LineageNode } from '../core/lineage';
@@ -11,12 +13,16 @@ import { RULE_WORDS } from '../core/ruleWords';
 import { connectCli } from './connect';
 import { dialectOf } from '../core/dialect';
 import { ImageCatalog, listContainers } from '../engine/images';
+import { imageCacheKey } from '../engine/lineageSource';
+import { ImageCacheStore } from '../store/imageCacheStore';
 
-const USAGE = `usage: container-lineage tree [--json] [--all] [--no-containers]
+const USAGE = `usage: container-lineage tree [--json] [--all] [--no-containers] [--cache-dir DIR]
   Prints local images as a parent/child tree (base → derived) with their containers.
   --all             include dangling (untagged) images
   --json            machine-readable output (sizes in bytes)
   --no-containers   do not list containers under their images
+  --cache-dir DIR   keep image inspect/history results in DIR across runs (e.g. the
+                    extension's globalStorage/image-cache folder)
 `;
 
 /** JSON shape of one image node in `--json` output. */
@@ -93,6 +99,16 @@ export function forestToText(forest: LineageForest, withContainers = true, now =
 /** Entry point of `container-lineage tree`. Returns the exit code. */
 export async function run(args: string[]): Promise<number> {
   const known = new Set(['--json', '--all', '--no-containers', '--help', '-h']);
+  let cacheDir: string | undefined;
+  const at = args.indexOf('--cache-dir');
+  if (at >= 0) {
+    cacheDir = args[at + 1];
+    if (!cacheDir || cacheDir.startsWith('--')) {
+      process.stderr.write(`container-lineage tree: --cache-dir needs a folder\n${USAGE}`);
+      return 2;
+    }
+    args = [...args.slice(0, at), ...args.slice(at + 2)];
+  }
   const bad = args.filter((a) => !known.has(a));
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(USAGE);
@@ -106,8 +122,12 @@ export async function run(args: string[]): Promise<number> {
   if (!engine) return 1;
   try {
     const docker = engine.docker();
-    const dialect = dialectOf(engine.state.kind === 'connected' ? engine.state.info.kind : undefined);
-    const [images, containers] = await Promise.all([new ImageCatalog().listImages(docker, dialect), listContainers(docker)]);
+    const state = engine.state;
+    const dialect = dialectOf(state.kind === 'connected' ? state.info.kind : undefined);
+    const persistence = cacheDir && state.kind === 'connected' ? ImageCacheStore.forEngine(cacheDir, imageCacheKey(state), { warn: (m) => process.stderr.write(`container-lineage tree: ${m}\n`) }) : undefined;
+    const catalog = new ImageCatalog({ persistence, warn: (m) => process.stderr.write(`container-lineage tree: ${m}\n`) });
+    const [images, containers] = await Promise.all([catalog.listImages(docker, dialect), listContainers(docker)]);
+    await catalog.saved();
     const withContainers = !args.includes('--no-containers');
     const forest = buildLineage(images, containers, { hideDangling: !args.includes('--all'), names: dialect.names });
     if (args.includes('--json')) process.stdout.write(JSON.stringify(forestToJson(forest, withContainers), null, 2) + '\n');

@@ -152,3 +152,42 @@ export class BuildahStreamInterpreter {
     if (built && !this.imageId) this.imageId = built[1];
   }
 }
+
+/** The query parameters that give a Buildah build's `RUN` steps a network, or why it cannot. */
+export type BuildahNetwork = { ok: true; query: Record<string, string> } | { ok: false; message: string };
+
+/**
+ * The `POST /build` parameters for a network mode on Podman's compat API (Podman 4.x,
+ * `pkg/api/handlers/compat/images_build.go`, checked on 4.3.1 here). That handler reads
+ * `networkmode` as Buildah's network policy (`NetworkDisabled`, `NetworkEnabled`, a number) —
+ * Docker's `none` means nothing to it — and, unless `nsoptions` is sent, runs `RUN` in the
+ * HOST's network namespace. So:
+ * - `none`: `networkmode=NetworkDisabled` and `nsoptions=[{"Name":"network","Host":false}]`
+ *   (measured: the RUN sees only `lo`; `networkmode=none` alone leaves it the host's interfaces);
+ * - `host`: `nsoptions=[{"Name":"network","Host":true}]`;
+ * - `default` or none given: nothing (Podman's default: the host's network namespace);
+ * - any other name: refused (the compat handler has no way to attach a build to a named network).
+ * @param mode the build's network mode (`containerLineage.build.network`, `--network`).
+ */
+export function buildahNetworkQuery(mode: string | undefined): BuildahNetwork {
+  const m = (mode ?? '').trim();
+  if (m === '' || m === 'default') return { ok: true, query: {} };
+  if (m === 'none') return { ok: true, query: { networkmode: 'NetworkDisabled', nsoptions: JSON.stringify([{ Name: 'network', Host: false }]) } };
+  if (m === 'host') return { ok: true, query: { nsoptions: JSON.stringify([{ Name: 'network', Host: true }]) } };
+  return {
+    ok: false,
+    message: `Podman's Docker-compatible build (Buildah) runs RUN steps only with the none, host or default network, not "${m}": set containerLineage.build.network (or --network) to none, host or empty.`,
+  };
+}
+
+/**
+ * The instruction a Buildah error names (`building at STEP "COPY a /b": …`), for a failure whose
+ * step line was not seen: the first instruction whose `KEYWORD text` is the quoted text.
+ * Undefined when the error names none, or no instruction matches.
+ */
+export function instructionNamedInError(model: DockerfileModel, message: string): InstructionInfo | undefined {
+  const named = failedInstructionText(message);
+  if (named === undefined) return undefined;
+  const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+  return model.instructions.find((i) => norm(`${i.keyword} ${i.text}`) === norm(named));
+}

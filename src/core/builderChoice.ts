@@ -9,7 +9,9 @@
  *   the daemon's `features.buildkit` is set, and 20.10 here sends none). Windows engines build
  *   with the classic builder.
  * - Podman's compat API (recognised by its `Libpod-Api-Version` ping header, see core/dialect)
- *   ignores `version=2` and always builds with Buildah, streaming classic-style messages.
+ *   ignores `version=2` and always builds with Buildah, streaming Buildah's own text in
+ *   classic-style JSON messages; so on Podman every setting but `buildkit` runs the Buildah
+ *   builder (never BuildKit), and `buildah` is refused on Docker.
  */
 import { builderVersion, detectEngineKind, dialectOf, engineTitle, type EngineKind } from './dialect';
 import type { BuilderName } from './frontend';
@@ -66,9 +68,16 @@ export function chooseBuilder(setting: string, facts: EngineFacts, available: re
     if (setting === 'buildkit') {
       return { ok: false, message: `${engine}'s Docker-compatible API builds with Buildah and ignores BuildKit requests. Set containerLineage.build.builder to auto (or use a Docker engine for BuildKit).` };
     }
+    // The classic request is answered by Buildah too, in Buildah's stream: the Buildah builder reads it.
+    if (has('buildah')) {
+      const why = setting === 'classic' ? `classic builder requested; ${engine} builds with Buildah` : setting === 'buildah' ? 'Buildah requested (containerLineage.build.builder)' : `Buildah: ${engine} builds with it`;
+      return { ok: true, builder: 'buildah', reason: why };
+    }
     if (setting === 'classic') return { ok: true, builder: 'classic', reason: `classic builder requested (Podman runs it with Buildah)` };
-    if (has('buildah')) return { ok: true, builder: 'buildah', reason: `Buildah: ${engine} builds with it` };
     return { ok: true, builder: 'classic', reason: `classic request: ${engine}'s compat /build runs it with Buildah` };
+  }
+  if (setting === 'buildah') {
+    return { ok: false, message: `${engine} has no Buildah: Buildah builds run on Podman. Set containerLineage.build.builder to auto, buildkit or classic, or connect to Podman.` };
   }
   const windows = /windows/i.test(facts.os ?? '');
   const buildkitCapable = !windows && (facts.builderVersion === '2' || apiAtLeast(facts.apiVersion, 1, 39));

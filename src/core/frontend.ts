@@ -1,7 +1,8 @@
 /**
  * What the Dockerfile frontend that will run a build can do, and clear messages for what it
  * cannot: the frontend built into the engine's BuildKit (Docker Engine 18.09+), the classic
- * builder, or an unknown one (Podman/Buildah, newer engines: the engine decides).
+ * builder, Buildah in Podman (its version from Podman's `Libpod-Buildah-Version` ping header),
+ * or an unknown one (newer engines: the engine decides).
  *
  * Facts (Dockerfile frontend changelog, docs.docker.com/build/buildkit/dockerfile-release-notes,
  * and measured on Docker Engine 20.10.24 here): the frontend built into Engine 20.10 is 1.2 —
@@ -29,6 +30,8 @@ export interface FrontendInfo {
   dialect: ParserDialect;
   /** Features it lacks; undefined when not known (then nothing is refused before the build). */
   unsupported?: ReadonlySet<Feature>;
+  /** What has a feature, when it differs from the Dockerfile frontend's history (Buildah). */
+  needs?: Partial<Record<Feature, string>>;
 }
 
 /** Dockerfile features that some frontends lack. */
@@ -60,6 +63,20 @@ const FLAG_FEATURES: Record<string, Feature> = {
 
 const FRONTEND_1_2_LACKS: ReadonlySet<Feature> = new Set(['heredoc', 'link', 'run-network', 'run-security', 'add-checksum', 'copy-parents', 'copy-exclude']);
 const CLASSIC_LACKS: ReadonlySet<Feature> = new Set([...FRONTEND_1_2_LACKS, 'run-mount', 'chmod']);
+/**
+ * Buildah 1.28 (Podman 4.3.1 here, measured): `RUN --mount` and `--chmod` build; heredocs,
+ * `--link`, `RUN --network`/`--security`, `ADD --checksum`, `COPY --parents`/`--exclude` fail
+ * ("COPY only supports the --chmod=<permissions> --chown=<uid:gid> and the --from=<image|stage>
+ * flags"; a heredoc's body is read as instructions). Heredocs came with Buildah 1.33 (Podman 4.8).
+ */
+const BUILDAH_1_28_LACKS: ReadonlySet<Feature> = FRONTEND_1_2_LACKS;
+/** Buildah 1.29–1.32: heredocs still missing; the other flags not measured (the engine decides). */
+const BUILDAH_BEFORE_1_33_LACKS: ReadonlySet<Feature> = new Set(['heredoc']);
+
+function buildahNeeds(version: string): Partial<Record<Feature, string>> {
+  const newer = `a newer Buildah than ${version} (or a Docker engine with BuildKit)`;
+  return { heredoc: 'Buildah 1.33 or newer (Podman 4.8 and later)', link: newer, 'run-network': newer, 'run-security': newer, 'add-checksum': newer, 'copy-parents': newer, 'copy-exclude': newer };
+}
 
 /** Major.minor of a version string ("20.10.24+dfsg1" → [20, 10]); undefined when not a version. */
 export function majorMinor(version: string | undefined): [number, number] | undefined {
@@ -71,7 +88,7 @@ export function majorMinor(version: string | undefined): [number, number] | unde
  * The frontend a build with `builder` on this engine uses.
  * @param engine the engine's dialect (core/dialect) and server version ("20.10.24+dfsg1").
  */
-export function frontendFor(builder: BuilderName, engine: { kind: EngineKind; version: string }): FrontendInfo {
+export function frontendFor(builder: BuilderName, engine: { kind: EngineKind; version: string; builderVersion?: string }): FrontendInfo {
   const v = majorMinor(engine.version);
   const docker = engine.kind === 'docker';
   const old = docker && v !== undefined && v[0] < 23;
@@ -82,7 +99,12 @@ export function frontendFor(builder: BuilderName, engine: { kind: EngineKind; ve
   if (builder === 'buildkit' && old) {
     return { label: `the Dockerfile frontend 1.2 built into ${title}`, dialect: FRONTEND_1_2_DIALECT, unsupported: FRONTEND_1_2_LACKS };
   }
-  if (builder === 'buildah') return { label: `Buildah in ${title}`, dialect: CURRENT_DIALECT };
+  if (builder === 'buildah') {
+    const b = majorMinor(engine.builderVersion);
+    const label = `Buildah${engine.builderVersion ? ` ${engine.builderVersion}` : ''} in ${title}`;
+    if (b === undefined || b[0] > 1 || b[1] >= 33) return { label, dialect: CURRENT_DIALECT };
+    return { label, dialect: FRONTEND_1_2_DIALECT, unsupported: b[1] < 29 ? BUILDAH_1_28_LACKS : BUILDAH_BEFORE_1_33_LACKS, needs: buildahNeeds(engine.builderVersion!) };
+  }
   return { label: `the Dockerfile frontend built into ${title}`, dialect: CURRENT_DIALECT };
 }
 
@@ -107,7 +129,7 @@ function featuresOf(ins: InstructionInfo): Feature[] {
 
 function problemFor(feature: Feature, line: number, frontend: FrontendInfo): FrontendProblem {
   const n = NEEDS[feature];
-  return { feature, line, message: `${n.what} (line ${line + 1}) is not supported by ${frontend.label}; it needs ${n.needs}.` };
+  return { feature, line, message: `${n.what} (line ${line + 1}) is not supported by ${frontend.label}; it needs ${frontend.needs?.[feature] ?? n.needs}.` };
 }
 
 /**

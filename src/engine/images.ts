@@ -4,6 +4,9 @@
  * result never changes), fetches history only where the model needs it (also cached by ID), and
  * performs image operations (tag, remove, prune, history). No `vscode` import: the CLI reuses it.
  *
+ * With a persistent store (core/imageCache, src/store/imageCacheStore) the cache outlives the
+ * window: a reopened window on known images costs the list alone.
+ *
  * Cost of one refresh: 1 image list + 1 inspect per image ID not seen before (+ 1 history call
  * for a new image that shares its layer chain with another image or has no local base);
  * container refreshes cost 1 container list.
@@ -21,37 +24,65 @@ import {
 import { runBounded } from '../core/schedule';
 import { DOCKER_DIALECT, normalizeImageId, type EngineDialect } from '../core/dialect';
 import { LocalImageIndex } from '../core/reference';
-
-/** Immutable part of an image (everything but tags/digests, which `docker tag` changes). */
-interface CachedImage {
-  parent: string;
-  layers: string[];
-  labels: Record<string, string>;
-  created: number;
-  size: number;
-}
+import { isEmptyDelta, type CachedImageEntry, type ImageCacheDelta, type ImageCachePersistence } from '../core/imageCache';
 
 /** Parallel inspects per refresh (keeps the engine responsive on a 2-core machine). */
 const INSPECT_CONCURRENCY = 6;
 
+/** Options of {@link ImageCatalog}. */
+export interface ImageCatalogOptions {
+  /**
+   * Where inspect and history results outlive the process (src/store/imageCacheStore, one file
+   * per engine): loaded by the first {@link ImageCatalog.listImages}, updated after each list
+   * that learnt or dropped something (in the background; see {@link ImageCatalog.saved}).
+   */
+  persistence?: ImageCachePersistence;
+  /** Receives a failed save (the cache then only lives in memory until the next save works). */
+  warn?: (message: string) => void;
+}
+
 /**
  * Image list + inspect/history cache. One instance per engine connection; call {@link clear}
- * when the engine changes (another engine has other images under the same IDs only by chance,
- * but its tags differ and nothing is cached across engines on purpose).
+ * (or {@link usePersistence} with the new engine's store) when the engine changes (another
+ * engine has other images under the same IDs only by chance, but its tags differ and nothing is
+ * cached across engines on purpose).
  */
 export class ImageCatalog {
-  private readonly inspected = new Map<string, CachedImage>();
+  /** Immutable part of each image (everything but tags/digests, which `docker tag` changes). */
+  private readonly inspected = new Map<string, CachedImageEntry>();
   private readonly histories = new Map<string, HistoryEntry[]>();
+  private persistence: ImageCachePersistence | undefined;
+  private loaded: Promise<void> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly unsaved: ImageCacheDelta = { upserts: new Map(), removed: new Set() };
+
+  constructor(private readonly options: ImageCatalogOptions = {}) {
+    this.persistence = options.persistence;
+  }
 
   /** Number of cached inspect results (for tests and benches). */
   get cachedInspects(): number {
     return this.inspected.size;
   }
 
-  /** Forget everything (engine changed). */
+  /** Forget everything (engine changed). The persistent store, if any, is kept. */
   clear(): void {
     this.inspected.clear();
     this.histories.clear();
+    this.unsaved.upserts.clear();
+    this.unsaved.removed.clear();
+    this.loaded = undefined;
+  }
+
+  /** Forget everything and use `persistence` (the new engine's store; undefined: memory only) from now on. */
+  usePersistence(persistence: ImageCachePersistence | undefined): void {
+    this.clear();
+    this.persistence = persistence;
+  }
+
+  /** Resolves when every save started so far has ended (failures are warned about, never thrown). */
+  saved(): Promise<void> {
+    return this.saving;
   }
 
   /**
@@ -61,26 +92,30 @@ export class ImageCatalog {
    * `dialect` (default Docker's): the names shown for tags ({@link ImageRecord.names}) follow its
    * name rules, and a `Parent` the engine computes itself (Podman's layer tree) is left out —
    * the model weighs that evidence itself, after base labels (see core/dialect `parentField`).
+   * With a persistent store: the first call reads it (at the same time as the list), so known
+   * IDs cost no inspect or history call; what was learnt or found gone is saved afterwards.
    * @throws the engine error of the list call (connection lost…).
    */
   async listImages(docker: Docker, dialect: EngineDialect = DOCKER_DIALECT): Promise<ImageRecord[]> {
-    const list = await docker.listImages();
+    const [list] = await Promise.all([docker.listImages(), this.load()]);
     const listed = new Set(list.map((i) => i.Id));
-    for (const id of this.inspected.keys()) if (!listed.has(id)) this.inspected.delete(id);
-    for (const id of this.histories.keys()) if (!listed.has(id)) this.histories.delete(id);
+    for (const id of this.inspected.keys()) if (!listed.has(id)) this.forget(id);
+    for (const id of this.histories.keys()) if (!listed.has(id)) this.forget(id);
 
     const missing = list.filter((i) => !this.inspected.has(i.Id));
     await runBounded(missing.length, INSPECT_CONCURRENCY, async (k) => {
       const id = missing[k].Id;
       try {
         const inspect = await docker.getImage(id).inspect();
-        this.inspected.set(id, {
-          parent: dialect.parentField === 'recorded' ? normalizeImageId(inspect.Parent ?? '') : '',
+        const entry: CachedImageEntry = {
+          parent: normalizeImageId(inspect.Parent ?? ''),
           layers: inspect.RootFS?.Layers ?? [],
           labels: inspect.Config?.Labels ?? {},
           created: Date.parse(inspect.Created),
           size: inspect.Size ?? 0,
-        });
+        };
+        this.inspected.set(id, entry);
+        this.unsaved.upserts.set(id, entry);
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 404) throw err;
       }
@@ -94,7 +129,7 @@ export class ImageCatalog {
         id: i.Id,
         repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
         repoDigests: (i.RepoDigests ?? []).filter((d) => d !== '<none>@<none>'),
-        parent: c.parent,
+        parent: dialect.parentField === 'recorded' ? c.parent : '',
         layers: c.layers,
         labels: c.labels,
         created: c.created,
@@ -111,26 +146,69 @@ export class ImageCatalog {
     await runBounded(wanted.length, INSPECT_CONCURRENCY, async (k) => {
       try {
         const h = (await docker.getImage(wanted[k]).history()) as EngineHistoryEntry[];
-        this.histories.set(wanted[k], historyFromEngine(h));
+        this.remember(wanted[k], historyFromEngine(h));
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 404) throw err;
       }
     });
     for (const r of records) if (!r.history) r.history = this.histories.get(r.id);
+    this.save();
     return records;
   }
 
   /**
-   * History of one image, oldest first (cached by ID).
+   * History of one image, oldest first (cached by ID, persisted with the image's inspect).
    * @throws engine errors (404 when the image is gone).
    */
   async history(docker: Docker, id: string): Promise<HistoryEntry[]> {
     let h = this.histories.get(id);
     if (!h) {
       h = historyFromEngine((await docker.getImage(id).history()) as EngineHistoryEntry[]);
-      this.histories.set(id, h);
+      this.remember(id, h);
+      this.save();
     }
     return h;
+  }
+
+  /** Read the persistent store once (per engine), keeping only what is consistent. */
+  private load(): Promise<void> {
+    const store = this.persistence;
+    if (!store) return Promise.resolve();
+    this.loaded ??= store.load().then((entries) => {
+      if (store !== this.persistence) return;
+      for (const [id, e] of entries) {
+        if (this.inspected.has(id)) continue;
+        const { history, ...inspect } = e;
+        this.inspected.set(id, inspect);
+        if (history && !this.histories.has(id)) this.histories.set(id, history);
+      }
+    });
+    return this.loaded;
+  }
+
+  private forget(id: string): void {
+    this.inspected.delete(id);
+    this.histories.delete(id);
+    this.unsaved.upserts.delete(id);
+    if (this.persistence) this.unsaved.removed.add(id);
+  }
+
+  private remember(id: string, history: HistoryEntry[]): void {
+    this.histories.set(id, history);
+    const inspect = this.inspected.get(id);
+    if (inspect) this.unsaved.upserts.set(id, { ...inspect, history });
+  }
+
+  /** Start saving what changed since the last save (one save at a time, in order). */
+  private save(): void {
+    const store = this.persistence;
+    if (!store || isEmptyDelta(this.unsaved)) return;
+    const delta: ImageCacheDelta = { upserts: new Map(this.unsaved.upserts), removed: new Set(this.unsaved.removed) };
+    this.unsaved.upserts.clear();
+    this.unsaved.removed.clear();
+    this.saving = this.saving.then(() =>
+      store.save(delta).catch((err: unknown) => this.options.warn?.(`image cache not saved: ${(err as Error).message}; images known only in this window`)),
+    );
   }
 }
 

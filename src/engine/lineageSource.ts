@@ -2,7 +2,10 @@
  * Keeps a current snapshot of images and containers for the lineage views and the commands,
  * refreshed by engine events only (no polling), and only while someone is watching.
  *
- *  - `setActive(true)` (a view became visible): full refresh, then the event stream opens.
+ *  - `setActive(true)` (a view became visible): the event stream opens, then a full refresh
+ *    (it waits for the stream, at most {@link STREAM_WAIT_MS}: a list made before the stream is
+ *    open could miss an event, and a refresh when the stream opens after a fast first load would
+ *    cost a second list of both kinds for nothing).
  *  - an image event → debounced image refresh (1 list + inspects of new IDs only);
  *    a container event → debounced container refresh (1 list). Both kinds in one burst → both.
  *    Events are read in the engine's dialect (core/dialect `classifyEvent`: Podman's `remove`,
@@ -13,12 +16,15 @@
  *    refresh, since events were not followed meanwhile).
  *  - engine disconnected: snapshot cleared (`error` set), stream stopped; on reconnect, full
  *    refresh and a new stream (the inspect cache is cleared: it may be a different engine).
+ *  - with `imageCache`, inspect and history results persist per engine (src/store/imageCacheStore),
+ *    so a reopened window on known images costs the event stream, 1 image list, 1 container list.
  * No `vscode` import.
  */
 import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
 import { classifyEvent, dialectOf, type EngineDialect, type RefreshKind } from '../core/dialect';
 import type { ContainerRecord, ImageRecord } from '../core/lineage';
+import type { ImageCachePersistence } from '../core/imageCache';
 import type { EngineConnection } from './connection';
 import { EngineEventStream, type EngineEvent } from './events';
 import { ImageCatalog, listContainers } from './images';
@@ -39,12 +45,25 @@ export interface LineageSourceOptions {
   /** Event stream reconnect backoff start, ms. */
   initialBackoffMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * The persistent inspect/history cache of an engine, by engine key (`<kind> <endpoint>`), e.g.
+   * `(key) => ImageCacheStore.forEngine(dir, key)`. Default: none (memory only).
+   */
+  imageCache?: (engineKey: string) => ImageCachePersistence;
 }
+
+/** The key a persistent image cache is chosen by: engine kind and endpoint ("docker unix:///var/run/docker.sock"). */
+export function imageCacheKey(state: { endpoint: string; info: { kind: string } }): string {
+  return `${state.info.kind} ${state.endpoint}`;
+}
+
+/** Longest wait for the event stream to open before the first load goes ahead anyway, ms. */
+export const STREAM_WAIT_MS = 1000;
 
 type Kind = RefreshKind;
 
 export class LineageSource {
-  readonly catalog = new ImageCatalog();
+  readonly catalog: ImageCatalog;
   readonly events: EngineEventStream;
   private readonly emitter = new EventEmitter();
   private current: LineageSnapshot | undefined;
@@ -61,6 +80,7 @@ export class LineageSource {
     private readonly engine: EngineConnection,
     private readonly options: LineageSourceOptions = {},
   ) {
+    this.catalog = new ImageCatalog({ warn: (message) => options.log?.('warn', message) });
     this.events = new EngineEventStream({
       docker: () => this.engine.docker(),
       initialBackoffMs: options.initialBackoffMs,
@@ -68,19 +88,21 @@ export class LineageSource {
     });
     this.subscriptions.push(
       this.events.onEvent((e) => this.onEngineEvent(e)),
-      // (Re)opened stream: events may have been missed, so refresh everything.
       this.events.onConnected(() => {
-        if (this.current) this.schedule(['images', 'containers']);
+        // A snapshot (or a load) made before this open may lack events: list both kinds again.
+        const missed = this.current !== undefined || this.running !== undefined;
+        if (this.timer) {
+          // A load was waiting (for this stream, or a debounce): it goes now.
+          if (missed) for (const k of ['images', 'containers'] as const) this.pending.add(k);
+          clearTimeout(this.timer);
+          this.timer = undefined;
+          void this.flush();
+        } else if (missed) this.schedule(['images', 'containers']);
       }),
       engine.onDidChangeState((state) => {
         if (state.kind === 'connected') {
-          const key = `${state.endpoint} ${state.info.version}`;
-          if (key !== this.engineKey) this.catalog.clear();
-          this.engineKey = key;
-          if (this.isActive) {
-            this.events.start();
-            this.schedule(['images', 'containers'], 0);
-          }
+          this.bindEngine();
+          if (this.isActive) this.startWatching();
         } else {
           this.events.stop();
           this.current = undefined;
@@ -159,8 +181,26 @@ export class LineageSource {
 
   private activate(): void {
     if (this.engine.state.kind !== 'connected') return;
+    this.startWatching();
+  }
+
+  /** Open the event stream, and load everything once it is open (or after {@link STREAM_WAIT_MS}). */
+  private startWatching(): void {
     this.events.start();
-    this.schedule(['images', 'containers'], 0);
+    this.schedule(['images', 'containers'], this.events.open ? 0 : STREAM_WAIT_MS);
+  }
+
+  /**
+   * Point the catalog at the connected engine: cleared (and given that engine's persistent
+   * cache) when the engine is not the one it was filled from.
+   */
+  private bindEngine(): void {
+    const state = this.engine.state;
+    if (state.kind !== 'connected') return;
+    const key = `${state.endpoint} ${state.info.version}`;
+    if (key === this.engineKey) return;
+    this.engineKey = key;
+    this.catalog.usePersistence(this.options.imageCache?.(imageCacheKey(state)));
   }
 
   private deactivate(): void {
@@ -212,6 +252,7 @@ export class LineageSource {
       this.lastError = err;
       return;
     }
+    this.bindEngine();
     // Without a snapshot, both halves are needed whatever was asked.
     const both = !this.current;
     const dialect = this.dialect();

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { BuildSuite } from './buildHelpers';
 import { cli } from './helpers-cli';
 import type { BuildJson } from '../../src/cli/build';
+import { listWorkingContainers } from '../../src/engine/builders/buildah';
+import { PODMAN } from './engines';
 
 describe('CLI: container-lineage build (real engine)', function () {
   this.timeout(180_000);
@@ -101,5 +103,83 @@ describe('CLI: container-lineage build (real engine)', function () {
     const none = await cli(['build', dir], undefined, undefined, { env: { ...env, DOCKER_HOST: 'tcp://127.0.0.1:1' } });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no container engine answered/);
+  });
+});
+
+/**
+ * The same command against the private Podman (scripts/podman.sh) through its ordinary engine
+ * selection, DOCKER_HOST=unix://…/podman.sock: Buildah builds (RUN steps included: Buildah runs
+ * them here although Podman cannot start containers), exit codes as on Docker.
+ */
+describe('CLI: container-lineage build against Podman (DOCKER_HOST, Buildah)', function () {
+  this.timeout(180_000);
+  const s = new BuildSuite('build-cli');
+  const label = `--label=io.container-lineage.test=build-cli`;
+  let env: NodeJS.ProcessEnv;
+  let state: string;
+  before(async () => {
+    await s.connect(PODMAN);
+    state = s.contextDir();
+    env = { ...process.env, DOCKER_HOST: s.host, CONTAINER_LINEAGE_ENGINE_HOST: '', XDG_STATE_HOME: state };
+  });
+  after(() => s.cleanup());
+
+  it('builds with Buildah: its STEP lines on stderr, the image ID and tag on stdout, base labels, the recipe names buildah', async () => {
+    const dir = s.contextDir();
+    writeFileSync(join(dir, 'Dockerfile'), `FROM busybox:latest\nRUN echo "cli-""${s.suffix}"\n`);
+    const tag = s.tag('pm-ok');
+    const r = await cli(['build', '-t', tag, label, '--network', 'none', dir], undefined, undefined, { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Builder: Buildah \(Buildah: Podman 4\.\d+\.\d+ builds with it\)$/m);
+    assert.match(r.stderr, /^STEP 2\/\d+: RUN echo "cli-""/m);
+    assert.match(r.stderr, new RegExp(`^cli-${s.suffix}$`, 'm'));
+    assert.match(r.stderr, /^Built \S+ with Buildah in /m);
+    const [id, shown] = r.stdout.trim().split(' ');
+    assert.equal(shown, tag);
+    const img = await s.docker.getImage(tag).inspect();
+    assert.equal(img.Id, id);
+    assert.match(img.Config.Labels?.['org.opencontainers.image.base.name'] ?? '', /busybox:latest$/);
+    const book = JSON.parse(readFileSync(join(state, 'container-lineage', 'recipes.json'), 'utf8')) as { images: Record<string, { builder: string }> };
+    assert.equal(book.images[id!]?.builder, 'buildah');
+    const bk = await cli(['build', '--builder', 'buildkit', dir], undefined, undefined, { env });
+    assert.equal(bk.code, 3);
+    assert.match(bk.stderr, /builds with Buildah and ignores BuildKit requests/);
+  });
+
+  it('a failing build exits 3 with its line and leaves no tag', async () => {
+    const dir = s.contextDir();
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox:latest AS a\nARG CODE\nRUN exit $CODE\nFROM a AS b\n');
+    const tag = s.tag('pm-fails');
+    const r = await cli(['build', '--json', '--build-arg', 'CODE=4', '--target', 'a', '-t', tag, label, '--network', 'none', dir], undefined, undefined, { env });
+    assert.equal(r.code, 3, r.stderr);
+    const json = JSON.parse(r.stdout) as BuildJson;
+    assert.equal(json.builder, 'buildah');
+    assert.equal(json.failedLine, 3);
+    assert.match(json.failedStep!, /^STEP 3\/\d+: RUN exit \$CODE$/);
+    assert.match(json.error!, /exit status 4/);
+    assert.equal(await s.tagExists(tag), false);
+  });
+
+  it('SIGINT during a long RUN exits 130 with no tag and no Buildah working container left', async () => {
+    const dir = s.contextDir();
+    writeFileSync(join(dir, 'Dockerfile'), `FROM busybox:latest\nRUN echo "sleep""ing-${s.suffix}"; sleep 25\n`);
+    const before = new Set((await listWorkingContainers(s.docker)).map((c) => c.Id));
+    let pid = 0;
+    let interrupted = false;
+    const tag = s.tag('pm-sigint');
+    const r = await cli(['build', '-t', tag, label, '--network', 'none', '--no-cache', dir], (p) => (pid = p), undefined, {
+      env,
+      onStderr: (soFar) => {
+        if (!interrupted && new RegExp(`^sleeping-${s.suffix}$`, 'm').test(soFar)) {
+          interrupted = true;
+          setTimeout(() => process.kill(pid, 'SIGINT'), 300);
+        }
+      },
+    });
+    assert.equal(interrupted, true, r.stderr);
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /Build cancelled; no tag applied/);
+    assert.equal(await s.tagExists(tag), false);
+    assert.deepEqual((await listWorkingContainers(s.docker)).filter((c) => !before.has(c.Id)).map((c) => c.Id), []);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EngineConnection, type EngineInfo } from '../../src/engine/connection';
+import type { TestEngine } from './engines';
 import { runBuild, type BuildRequest, type BuildRun } from '../../src/engine/builders';
 
 export const LABEL = 'io.container-lineage.test';
@@ -17,6 +18,8 @@ export const LABEL = 'io.container-lineage.test';
 export class BuildSuite {
   docker!: Docker;
   info!: EngineInfo;
+  /** The engine's address when connected to a given engine (`unix:///…/podman.sock`); undefined for the default. */
+  host: string | undefined;
   private engine!: EngineConnection;
   readonly suffix = randomBytes(4).toString('hex');
   /** Repository of every tag the suite makes, e.g. "cl-test-buildkit-1a2b3c4d". */
@@ -32,12 +35,28 @@ export class BuildSuite {
     this.labels = { [LABEL]: suite };
   }
 
-  async connect(): Promise<void> {
+  /** Connect to the machine's engine, or to `target` (one of test/integration/engines.ts, e.g. the private Podman). */
+  async connect(target?: TestEngine): Promise<void> {
+    if (target) {
+      const c = await target.connect();
+      this.engine = c.engine;
+      this.host = c.host;
+      const state = c.engine.state;
+      if (state.kind !== 'connected') throw new Error(`no ${target.label} engine answered`);
+      this.docker = c.docker;
+      this.info = state.info;
+      return;
+    }
     this.engine = new EngineConnection({ env: process.env, retry: false, healthIntervalMs: 0 });
     const state = await this.engine.connect();
     if (state.kind !== 'connected') throw new Error(`no engine answered: ${JSON.stringify(state)}`);
     this.docker = this.engine.docker();
     this.info = state.info;
+  }
+
+  /** Whether a tag (as the engine lists it: Podman's `docker.io/library/…`, `localhost/…`) is one of the suite's. */
+  ownsTag(tag: string): boolean {
+    return tag.replace(/^(docker\.io\/library\/|docker\.io\/|localhost\/)/, '').startsWith(this.repo);
   }
 
   /** A new empty context folder (removed in cleanup). */
@@ -58,6 +77,12 @@ export class BuildSuite {
     this.stepImages.push(...r.stepImages);
     if (r.imageId) this.imageIds.push(r.imageId);
     return r;
+  }
+
+  /** Remember what a build made elsewhere (e.g. through buildWithProvenance), for cleanup. */
+  remember(r: Pick<BuildRun, 'stepImages' | 'imageId'>): void {
+    this.stepImages.push(...r.stepImages);
+    if (r.imageId) this.imageIds.push(r.imageId);
   }
 
   /** A container the suite removes in cleanup. */
@@ -113,9 +138,9 @@ export class BuildSuite {
     const docker = this.docker;
     for (const c of this.containers) await docker.getContainer(c).remove({ force: true }).catch(() => undefined);
     const imgs = await docker.listImages({ filters: JSON.stringify({ label: [`${LABEL}=${this.suite}`] }) });
-    for (const i of imgs) for (const t of i.RepoTags ?? []) if (t.startsWith(this.repo)) await docker.getImage(t).remove().catch(() => undefined);
+    for (const i of imgs) for (const t of i.RepoTags ?? []) if (this.ownsTag(t)) await docker.getImage(t).remove().catch(() => undefined);
     for (const i of imgs) {
-      if ((i.RepoTags ?? []).every((t) => t.startsWith(this.repo) || t === '<none>:<none>')) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+      if ((i.RepoTags ?? []).every((t) => this.ownsTag(t) || t === '<none>:<none>')) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
     }
     for (const id of this.imageIds) {
       const img = await docker.getImage(id).inspect().catch(() => undefined);

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../src/core/dockerfile';
+import { buildahQuery } from '../../src/engine/builders/buildah';
 import {
+  buildahNetworkQuery,
   BuildahStreamInterpreter,
   failedInstructionText,
+  instructionNamedInError,
   instructionForBuildahStep,
   parseBuildahStep,
   type BuildahMessage,
@@ -93,5 +96,29 @@ describe('Buildah build stream (core/buildahStream, recorded from Podman 4.3.1)'
     assert.deepEqual(it.steps.map((s) => s.keyword), ['FROM', 'ENV']);
     assert.equal(it.failed, true);
     assert.equal(it.failedStep?.keyword, 'ENV');
+  });
+});
+
+describe('Buildah request and error mapping (core/buildahStream)', () => {
+  it('network modes as Podman\'s compat /build understands them: none disables the network in its own namespace, host shares the host\'s, a name is refused', () => {
+    assert.deepEqual(buildahNetworkQuery(undefined), { ok: true, query: {} });
+    assert.deepEqual(buildahNetworkQuery('default'), { ok: true, query: {} });
+    assert.deepEqual(buildahNetworkQuery('none'), { ok: true, query: { networkmode: 'NetworkDisabled', nsoptions: '[{"Name":"network","Host":false}]' } });
+    assert.deepEqual(buildahNetworkQuery('host'), { ok: true, query: { nsoptions: '[{"Name":"network","Host":true}]' } });
+    const named = buildahNetworkQuery('my-net');
+    assert.ok(!named.ok && /not "my-net".*none, host or empty/.test(named.message));
+  });
+
+  it('the request: rm=1&forcerm=1, never t (the tag comes after success), the network from the mode', () => {
+    const q = buildahQuery({ contextDir: '/c', dockerfileText: 'FROM busybox\n', tag: 'a:1', target: 't', buildArgs: { A: '1' }, labels: { l: 'v' }, networkMode: 'none', noCache: true }, buildahNetworkQuery('none').ok ? { networkmode: 'NetworkDisabled' } : {});
+    assert.deepEqual(q, { rm: true, forcerm: true, target: 't', buildargs: { A: '1' }, labels: { l: 'v' }, nocache: true, networkmode: 'NetworkDisabled' });
+    assert.equal('t' in q, false);
+  });
+
+  it('an error that names its instruction maps to it when no step line came (whitespace as Buildah joins continuation lines)', () => {
+    const model = parseDockerfile('FROM busybox\nCOPY a \\\n   /b\nRUN x\n');
+    assert.equal(instructionNamedInError(model, 'building at STEP "COPY a /b": copier: stat: "/a": no such file or directory')?.range.start.line, 1);
+    assert.equal(instructionNamedInError(model, 'building at STEP "RUN y": exit status 1'), undefined);
+    assert.equal(instructionNamedInError(model, 'something else'), undefined);
   });
 });

@@ -42,6 +42,19 @@ describe('builder choice (core/builderChoice)', () => {
     assert.ok(!c.ok && /Buildah/.test(c.message) && /containerLineage\.build\.builder to auto/.test(c.message));
   });
 
+  it('Podman with the Buildah builder: auto, classic and buildah all run Buildah (never BuildKit); buildah is refused on Docker', () => {
+    const all = [...BOTH, 'buildah'] as const;
+    for (const setting of ['auto', 'classic', 'buildah', 'something-else']) {
+      const r = chooseBuilder(setting, PODMAN, all);
+      assert.ok(r.ok && r.builder === 'buildah', `${setting}: ${JSON.stringify(r)}`);
+    }
+    const classic = chooseBuilder('classic', PODMAN, all);
+    assert.ok(classic.ok && classic.reason === 'classic builder requested; Podman 4.3.1 builds with Buildah');
+    assert.equal(chooseBuilder('buildkit', PODMAN, all).ok, false);
+    const onDocker = chooseBuilder('buildah', DOCKER_20_10, all);
+    assert.ok(!onDocker.ok && /Docker Engine 20\.10\.24\+dfsg1 has no Buildah/.test(onDocker.message) && /auto, buildkit or classic/.test(onDocker.message));
+  });
+
   it('explicit settings win where they can run', () => {
     const c = chooseBuilder('classic', factsFromPing(PING_DOCKER_27), BOTH);
     assert.ok(c.ok && c.builder === 'classic');

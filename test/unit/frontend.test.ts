@@ -13,7 +13,9 @@ describe('Dockerfile frontend limits (core/frontend)', () => {
     assert.match(BK.label, /frontend 1\.2 built into Docker Engine 20\.10/);
     assert.equal(frontendFor('buildkit', { kind: 'docker', version: '27.3.1' }).dialect, CURRENT_DIALECT);
     assert.equal(frontendFor('buildkit', { kind: 'docker', version: '27.3.1' }).unsupported, undefined);
-    assert.equal(frontendFor('buildah', { kind: 'podman', version: '4.3.1' }).unsupported, undefined);
+    assert.equal(frontendFor('buildah', { kind: 'podman', version: '4.3.1' }).unsupported, undefined, 'Buildah version unknown: the engine decides');
+    assert.equal(frontendFor('buildah', { kind: 'podman', version: '4.9.3', builderVersion: '1.33.5' }).unsupported, undefined);
+    assert.deepEqual([...frontendFor('buildah', { kind: 'podman', version: '4.6.1', builderVersion: '1.31.2' }).unsupported!], ['heredoc']);
     assert.ok(frontendFor('classic', ENGINE).unsupported!.has('run-mount'));
   });
 
@@ -27,6 +29,16 @@ describe('Dockerfile frontend limits (core/frontend)', () => {
     assert.deepEqual(unsupportedFeatures(model('FROM busybox\nRUN cat <<EOF >/dev/null || true\n'), BK), []);
     // the classic builder lacks RUN --mount
     assert.match(unsupportedFeatures(model('FROM busybox\nRUN --mount=type=cache,target=/c true\n'), frontendFor('classic', ENGINE))[0]!.message, /`RUN --mount` \(line 2\).*needs BuildKit \(set containerLineage\.build\.builder to auto or buildkit\)/);
+  });
+
+  it('Buildah 1.28 (Podman 4.3.1, measured): heredocs and the newer flags refused before sending, RUN --mount and --chmod pass', () => {
+    const bh = frontendFor('buildah', { kind: 'podman', version: '4.3.1', builderVersion: '1.28.2' });
+    assert.equal(bh.label, 'Buildah 1.28.2 in Podman 4.3.1');
+    const m = parseDockerfile('FROM busybox\nRUN --mount=type=tmpfs,target=/t true\nCOPY --chmod=600 a /a\nCOPY --link a /a\nRUN <<EOF\necho hi\nEOF\n', { dialect: bh.dialect });
+    const p = unsupportedFeatures(m, bh);
+    assert.deepEqual(p.map((x) => [x.feature, x.line]), [['link', 3], ['heredoc', 4]]);
+    assert.equal(p[1]!.message, 'Heredocs (`<<EOF` in RUN, COPY, ADD) (line 5) is not supported by Buildah 1.28.2 in Podman 4.3.1; it needs Buildah 1.33 or newer (Podman 4.8 and later).');
+    assert.match(p[0]!.message, /needs a newer Buildah than 1\.28\.2 \(or a Docker engine with BuildKit\)\.$/);
   });
 
   it('explains the engine\'s own errors (messages recorded from Docker Engine 20.10)', () => {

@@ -5,14 +5,15 @@
  * features the frontend is known to lack before sending anything, runs the build, and explains
  * a failure that is a known frontend limit.
  *
- * Adding a builder (e.g. Buildah for Podman): implement {@link ImageBuilder} (see `./types`) and
- * call {@link registerBuilder}; `chooseBuilder` picks a registered `buildah` on Podman.
+ * Builders: classic and BuildKit (Docker), Buildah (Podman's compat `/build`, `./buildah`). Adding
+ * one: implement {@link ImageBuilder} (see `./types`) and call {@link registerBuilder}.
  */
 import type Docker from 'dockerode';
 import type { EngineInfo } from '../connection';
 import { builderLabel, chooseBuilder } from '../../core/builderChoice';
 import { parseDockerfile } from '../../core/dockerfile';
 import { explainBuildError, frontendFor, unsupportedFeatures, type BuilderName } from '../../core/frontend';
+import { buildahBuilder } from './buildah';
 import { buildkitBuilder } from './buildkit';
 import { classicBuilder } from './classic';
 import { probeEngine } from './facts';
@@ -23,6 +24,7 @@ export type { BuildInput, BuildOutcome, BuildProgressEvent, ImageBuilder } from 
 const registry = new Map<BuilderName, ImageBuilder>([
   [classicBuilder.name, classicBuilder],
   [buildkitBuilder.name, buildkitBuilder],
+  [buildahBuilder.name, buildahBuilder],
 ]);
 
 /** Make a builder available to {@link runBuild} (replaces one of the same name). */
@@ -37,7 +39,7 @@ export function availableBuilders(): BuilderName[] {
 
 /** A build request: the builder-neutral input plus how to choose the builder. */
 export interface BuildRequest extends BuildInput {
-  /** `containerLineage.build.builder`: "auto" (default), "buildkit", "classic", or another registered name. */
+  /** `containerLineage.build.builder`: "auto" (default), "buildkit", "classic", "buildah" (Podman), or another registered name. */
   builder?: string;
   /** The connection's engine identity (for the choice and the frontend's limits). */
   engine?: EngineInfo;
@@ -71,7 +73,7 @@ export async function runBuild(docker: Docker, req: BuildRequest): Promise<Build
     stepImages: [],
   });
   if (!choice.ok) return refused(registry.has(req.builder as BuilderName) ? (req.builder as BuilderName) : 'classic', 'not available on this engine', choice.message);
-  const frontend = frontendFor(choice.builder, { kind: facts.kind, version: facts.version ?? 'unknown' });
+  const frontend = frontendFor(choice.builder, { kind: facts.kind, version: facts.version ?? 'unknown', builderVersion: facts.kind === 'podman' ? facts.builderVersion : undefined });
   const model = parseDockerfile(req.dockerfileText, { buildArgs: req.buildArgs, dialect: frontend.dialect });
   req.onProgress?.({ kind: 'builder', builder: choice.builder, reason: choice.reason });
   req.onProgress?.({ kind: 'output', line: `Builder: ${builderLabel(choice.builder)} (${choice.reason})` });
