@@ -4,22 +4,29 @@
  *   (a) docker CLI `docker run --rm IMAGE true`           — baseline
  *   (b) our cold transaction (fresh container, secure defaults)
  *   (b') our cold transaction with the CLI's network (bridge), for a like-for-like comparison
+ *   (b'') our cold transaction with network 'disabled' (no engine network sandbox)
  *   (c) our warm-pool transaction (pre-started container, exec, destroyed after), measured with
  *       the pool full (arrivals slower than refill; the refill work is reported separately)
- * and throughput (transactions/s) of cold batches at concurrency 1 and 4.
- * Targets (issue 5): cold ≤ 0.9× CLI p50; warm ≤ 0.3× CLI p50; concurrency 4 ≥ 1.8× concurrency 1.
- * Usage: node --import tsx bench/transactions.ts [N]   (default N = 30; BENCH_IMAGE overrides the image)
+ * and throughput (transactions/s) of cold batches at concurrency 1 and 4, interleaved over rounds
+ * with the same batches through the docker CLI, with the per-phase (engine call) breakdown, the
+ * event loop, round trips and a computed "what serialises" line (bench/lib/throughput.ts).
+ * Targets (issue 5): cold ≤ 0.9× CLI p50; warm ≤ 0.3× CLI p50; (issue 12) concurrency 4 ≥ 1.8× concurrency 1.
+ * Usage: node --import tsx bench/transactions.ts [N]   (default N = 30; BENCH_IMAGE overrides the image;
+ *   THROUGHPUT_ROUNDS (default 3) and THROUGHPUT_N (default 16 per series and round);
+ *   BENCH_ONLY=throughput measures the throughput part alone)
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { EngineConnection } from '../src/engine/connection';
 import { TransactionRunner } from '../src/engine/transaction';
 import { WarmPool } from '../src/engine/pool';
-import { runBatch } from '../src/engine/batch';
+import { recordEngineCalls } from '../src/engine/callTrace';
+import { measureThroughput } from './lib/throughput';
 import { distribution, ratio, type Distribution } from '../src/core/stats';
 
 const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 30);
 const IMAGE = process.env.BENCH_IMAGE ?? 'busybox:latest';
+const ONLY_THROUGHPUT = process.env.BENCH_ONLY === 'throughput';
 
 function row(name: string, d: Distribution, base?: Distribution): string {
   const r = base ? `  ×${ratio(d.p50, base.p50).toFixed(2)} p50, ×${ratio(d.p95, base.p95).toFixed(2)} p95` : '  (baseline)';
@@ -31,7 +38,13 @@ async function main(): Promise<void> {
   const state = await engine.connect();
   if (state.kind !== 'connected') throw new Error('no engine answered');
   const runner = new TransactionRunner(engine.docker(), { labels: { 'io.container-lineage.test': 'bench-transactions' } });
+  const recorder = recordEngineCalls(engine.docker());
   try {
+    if (ONLY_THROUGHPUT) {
+      await runner.run({ image: IMAGE, cmd: ['true'] });
+      await throughputPart(runner, recorder);
+      return;
+    }
     // Warm-up: one of each, not measured.
     spawnSync('docker', ['run', '--rm', IMAGE, 'true']);
     await runner.run({ image: IMAGE, cmd: ['true'] });
@@ -39,7 +52,8 @@ async function main(): Promise<void> {
     const cli: number[] = [];
     const cold: number[] = [];
     const coldBridge: number[] = [];
-    // Interleave (a), (b), (b') so load from other engine users hits all three alike.
+    const coldDisabled: number[] = [];
+    // Interleave (a), (b), (b'), (b'') so load from other engine users hits all three alike.
     for (let i = 0; i < N; i++) {
       const t0 = performance.now();
       const r = spawnSync('docker', ['run', '--rm', IMAGE, 'true']);
@@ -50,6 +64,9 @@ async function main(): Promise<void> {
       cold.push(c.timings.total);
       const b = await runner.run({ image: IMAGE, cmd: ['true'], security: { network: 'bridge' } });
       coldBridge.push(b.timings.total);
+      const d = await runner.run({ image: IMAGE, cmd: ['true'], security: { network: 'disabled' } });
+      if (d.exitCode !== 0) throw new Error(`cold transaction (network disabled) failed: ${d.error}`);
+      coldDisabled.push(d.timings.total);
     }
 
     const pool = new WarmPool(runner, { image: IMAGE, size: 4 });
@@ -66,9 +83,6 @@ async function main(): Promise<void> {
     await pool.drain();
     const refill = pool.refillStats();
 
-    const batchN = Math.max(8, Math.round(N * 0.8));
-    const c1 = (await runBatch(runner, { image: IMAGE, cmd: ['true'], count: batchN, concurrency: 1 })).report;
-    const c4 = (await runBatch(runner, { image: IMAGE, cmd: ['true'], count: batchN, concurrency: 4 })).report;
 
     const dCli = distribution(cli);
     const dCold = distribution(cold);
@@ -77,23 +91,24 @@ async function main(): Promise<void> {
     console.log(row('(a) docker run --rm IMAGE true (CLI)', dCli));
     console.log(row('(b) cold transaction (network none)', dCold, dCli));
     console.log(row("(b') cold transaction (network bridge)", distribution(coldBridge), dCli));
+    console.log(row("(b'') cold transaction (network disabled)", distribution(coldDisabled), dCli));
     console.log(row('(c) warm-pool transaction (acquire + exec)', dWarm, dCli));
     console.log(`    warm acquire p50 ${distribution(acquire).p50.toFixed(1)} ms; background per pool container: create+start p50 ${distribution(refill.prepareMs).p50.toFixed(1)} ms, remove p50 ${distribution(refill.removeMs).p50.toFixed(1)} ms`);
-    console.log(`throughput (cold, ${batchN} transactions): concurrency 1 ${c1.throughput.toFixed(2)}/s, concurrency 4 ${c4.throughput.toFixed(2)}/s  ×${ratio(c4.throughput, c1.throughput).toFixed(2)}`);
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    console.log(
-      `targets: cold ≤ 0.9× CLI: ${verdict(ratio(dCold.p50, dCli.p50) <= 0.9)}; warm ≤ 0.3× CLI: ${verdict(ratio(dWarm.p50, dCli.p50) <= 0.3)}; ` +
-        `concurrency 4 ≥ 1.8× concurrency 1: ${verdict(ratio(c4.throughput, c1.throughput) >= 1.8)}`,
-    );
-    console.log(`phase p50 (ms), cold: create ${dist(c1.phases.create)}, start ${dist(c1.phases.start)}, run ${dist(c1.phases.run)}, remove ${dist(c1.phases.remove)}`);
+    console.log(`targets: cold ≤ 0.9× CLI: ${verdict(ratio(dCold.p50, dCli.p50) <= 0.9)}; warm ≤ 0.3× CLI: ${verdict(ratio(dWarm.p50, dCli.p50) <= 0.3)}`);
+    await throughputPart(runner, recorder);
   } finally {
+    recorder.stop();
     await runner.dispose();
     engine.dispose();
   }
 }
 
-function dist(d: Distribution): string {
-  return d.p50.toFixed(1);
+async function throughputPart(runner: TransactionRunner, recorder: ReturnType<typeof recordEngineCalls>): Promise<void> {
+  const rounds = Number(process.env.THROUGHPUT_ROUNDS ?? 3);
+  const count = Number(process.env.THROUGHPUT_N ?? 16);
+  const figures = await measureThroughput(runner, recorder, { image: IMAGE, count, rounds });
+  for (const line of figures.lines) console.log(line);
 }
 
 main().catch((err) => {

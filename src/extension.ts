@@ -24,7 +24,9 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   context.subscriptions.push(log);
   const hostSetting = () => vscode.workspace.getConfiguration('containerLineage').get<string>('engine.host')?.trim() || undefined;
   const engine = new EngineConnection({ host: hostSetting(), log: (level, message) => log[level](message) });
-  context.subscriptions.push(engine);
+  // No polling: the event stream, held open while connected, is the health signal (its end is
+  // confirmed by one /_ping); the views follow it or, hidden, only note what it said.
+  context.subscriptions.push(engine, engine.events.acquire());
   const s: Services = { context, log, engine };
   services = s;
   const lazy = new LazyFeatures(s);

@@ -24,7 +24,8 @@ export const COMMON_OPTIONS = {
 
 export const COMMON_USAGE = `  --timeout S              kill and remove after S seconds (default 60; 0 = none)
   -e, --env NAME=VALUE     environment variable (repeatable)
-  --network MODE           network mode (default none)
+  --network MODE           network mode (default none; disabled = none without the engine's
+                           network setup: faster cold starts, localhost unresolved)
   --memory MIB             memory limit in MiB (default 256; 0 = none)
   --pids N                 process limit (default 128; 0 = none)
   --writable-rootfs        do not mount the root filesystem read-only

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { builderVersion, detectEngineKind, dialectOf, engineTitle, type EngineDialect, type EngineKind } from '../core/dialect';
 import { formatEndpoint, type EngineEndpoint } from './endpoint';
+import { EngineEventStream } from './events';
 import { nodeResolveIo, resolveCandidates, type Candidate, type ResolveInput } from './resolve';
 
 /** Engine identity shown in the status bar. */
@@ -81,10 +82,16 @@ export interface EngineConnectionOptions {
   io?: Partial<Omit<ResolveInput, 'setting' | 'env'>>;
   /** How long one candidate may take to answer /_ping, in ms. Default 3000 (ssh: 10000). */
   pingTimeoutMs?: number;
-  /** Background reconnection while disconnected: first delay and cap in ms (default 2000 → 30000, doubling); false = off. */
+  /** Background reconnection while disconnected: first delay and cap in ms (default 1000 → 30000, doubling); false = off. */
   retry?: { initialMs?: number; maxMs?: number } | false;
-  /** While connected, /_ping the engine every this many ms to notice it going away. Default 10000; 0 = off. */
+  /**
+   * While connected, /_ping the engine every this many ms. Default 0 = never: a client that holds
+   * {@link EngineConnection.events} learns that the engine went away from the stream ending.
+   * Only for a client that wants a health signal without the stream.
+   */
   healthIntervalMs?: number;
+  /** First and longest reopen delay of the event stream while the engine answers, ms (default 500 → 30000). */
+  eventBackoff?: { initialMs?: number; maxMs?: number };
 }
 
 type Outcome =
@@ -110,8 +117,10 @@ const CONNECTION_ERROR_CODES = new Set([
  * Lifecycle: `connect()` resolves the candidates (see `resolve.ts`), pings each in order with a
  * short timeout and keeps the first that answers (`connected`, with `version()` info); when none
  * does the state is `disconnected` with every attempt and its error, and a background retry runs
- * with exponential backoff until an engine answers. While connected a cheap `/_ping` every
- * `healthIntervalMs` notices the engine going away and starts the same recovery. Nothing here
+ * with exponential backoff (1 s doubling to 30 s) until an engine answers — the only requests made
+ * while disconnected. While connected nothing is polled: the event stream ({@link events}, held
+ * open by the extension) is the health signal. When it ends, one `/_ping` confirms: an answer
+ * reopens the stream, none starts the recovery above (state `disconnected` at once). Nothing here
  * throws except {@link docker} (by contract); timers are unref'd so a CLI process can exit.
  */
 export class EngineConnection {
@@ -125,6 +134,7 @@ export class EngineConnection {
   private retryDelayMs = 0;
   private healthTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  private eventStream: EngineEventStream | undefined;
 
   constructor(private options: EngineConnectionOptions = {}) {
     this.emitter.setMaxListeners(0);
@@ -139,6 +149,46 @@ export class EngineConnection {
   /** The dialect of the connected engine (names, states, events); Docker's while none is. */
   get dialect(): EngineDialect {
     return dialectOf(this.current.kind === 'connected' ? this.current.info.kind : undefined);
+  }
+
+  /**
+   * The engine's one event stream (image and container events), created on first use. Hold it
+   * (`events.acquire()`) to keep it open while connected: it opens when an engine answers, closes
+   * on disconnect, and its end is this connection's health signal (see the class comment).
+   * Nothing is requested for it while nobody holds it.
+   */
+  get events(): EngineEventStream {
+    this.eventStream ??= new EngineEventStream({
+      docker: () => this.docker(),
+      initialBackoffMs: this.options.eventBackoff?.initialMs,
+      maxBackoffMs: this.options.eventBackoff?.maxMs,
+      confirm: (why) => this.confirm(why),
+      log: (level, message) => this.log(level, message),
+    });
+    return this.eventStream;
+  }
+
+  /**
+   * Check once (`/_ping`) that the connected engine still answers, e.g. after its event stream
+   * ended. When it does not, the recovery starts at once: state `disconnected` (or `connected` to
+   * another candidate), then the retry with backoff.
+   * @param why for the log, e.g. "event stream ended".
+   * @returns true when the same engine still answers; never throws.
+   */
+  async confirm(why: string): Promise<boolean> {
+    if (this.disposed || this.current.kind !== 'connected' || !this.client) return false;
+    const gen = this.generation;
+    const endpoint = this.current.endpoint;
+    const timeoutMs = this.options.pingTimeoutMs ?? 3000;
+    try {
+      await ping(this.client, timeoutMs);
+      return gen === this.generation && !this.disposed;
+    } catch (err) {
+      if (gen !== this.generation || this.disposed) return false;
+      this.log('warn', `lost the engine at ${endpoint} (${why}): ${describeError(err, undefined, timeoutMs)}; reconnecting`);
+      await this.start(false);
+      return false;
+    }
   }
 
   /** Subscribe to state changes; returns a disposable that unsubscribes. */
@@ -188,6 +238,7 @@ export class EngineConnection {
   dispose(): void {
     this.disposed = true;
     this.clearTimers();
+    this.eventStream?.dispose();
     this.emitter.removeAllListeners();
   }
 
@@ -202,7 +253,7 @@ export class EngineConnection {
   }
 
   private retryInitialMs(): number {
-    return this.options.retry === false ? 0 : (this.options.retry?.initialMs ?? 2000);
+    return this.options.retry === false ? 0 : (this.options.retry?.initialMs ?? 1000);
   }
 
   private setState(state: EngineState): void {
@@ -232,6 +283,7 @@ export class EngineConnection {
       this.retryDelayMs = this.retryInitialMs();
       this.client = undefined;
       this.clientKey = undefined;
+      this.eventStream?.suspend();
       if (this.current.kind !== 'connecting') this.setState({ kind: 'connecting' });
     }
     const run = this.attempt(announce)
@@ -260,7 +312,11 @@ export class EngineConnection {
         this.setState(state);
       }
       this.scheduleHealth();
+      // Held by someone: (re)open now (no-op when already open on this engine).
+      if (!same) this.eventStream?.suspend();
+      this.eventStream?.reopen();
     } else {
+      this.eventStream?.suspend();
       this.client = undefined;
       this.clientKey = undefined;
       const state: EngineState = { kind: 'disconnected', attempts: outcome.attempts, notes: outcome.notes };
@@ -291,7 +347,7 @@ export class EngineConnection {
   }
 
   private scheduleHealth(): void {
-    const every = this.options.healthIntervalMs ?? 10000;
+    const every = this.options.healthIntervalMs ?? 0;
     if (every <= 0 || this.disposed) return;
     this.healthTimer = setTimeout(() => {
       this.healthTimer = undefined;

@@ -2,10 +2,18 @@
  * The engine's event stream (`GET /events`, filtered to image and container events), reconnected
  * with exponential backoff when it ends or fails (engine restart, dropped socket). No polling:
  * while the stream is open the engine pushes events; nothing is fetched here otherwise.
+ *
+ * With a `confirm` hook (the connection's, see `EngineConnection.events`) the stream is also the
+ * health signal: an open stream that ends or fails asks `confirm` (one `/_ping`) whether the engine
+ * is still there. Yes → reopen after the backoff; no → wait, without any request, until
+ * {@link EngineEventStream.reopen} (the connection calls it when an engine answers again).
  * No `vscode` import.
  */
 import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
+
+/** How long a stream must have stayed open for its end to start the reconnect backoff over, ms. */
+const STABLE_MS = 10_000;
 
 /** One engine event, as the Engine API sends it (subset). */
 export interface EngineEvent {
@@ -26,6 +34,13 @@ export interface EventStreamOptions {
   /** Longest reconnect delay, ms. Default 30 000. */
   maxBackoffMs?: number;
   log?: (level: 'info' | 'warn', message: string) => void;
+  /**
+   * Asked when an open stream ends or fails, or the stream cannot be opened: resolves true when
+   * the engine still answers (the stream reopens after the backoff), false when it does not (the
+   * stream waits for {@link EngineEventStream.reopen}). Without it the stream retries by itself.
+   * Must not throw (a rejection counts as false).
+   */
+  confirm?: (why: string) => Promise<boolean>;
 }
 
 /**
@@ -40,6 +55,7 @@ export class EngineEventStream {
   private running = false;
   private backoffMs: number;
   private generation = 0;
+  private holders = 0;
   /** Number of times the stream was opened (for tests and diagnostics). */
   connects = 0;
 
@@ -65,6 +81,55 @@ export class EngineEventStream {
   /** True when a stream is open right now. */
   get open(): boolean {
     return this.stream !== undefined;
+  }
+
+  /**
+   * Reference-counted {@link start}: the first holder opens the stream, the last release closes
+   * it. Returns a disposable that releases this hold (idempotent).
+   */
+  acquire(): { dispose(): void } {
+    let released = false;
+    if (++this.holders === 1) this.start();
+    return {
+      dispose: () => {
+        if (released) return;
+        released = true;
+        if (--this.holders === 0) this.stop();
+      },
+    };
+  }
+
+  /** Number of current holders (see {@link acquire}). */
+  get holds(): number {
+    return this.holders;
+  }
+
+  /**
+   * Open now when started but not open and not about to open (after `confirm` said the engine is
+   * gone, or while a backoff runs): the connection calls it when an engine answers again. The
+   * backoff starts over. No-op when stopped or already open.
+   */
+  reopen(): void {
+    if (!this.running || this.stream) return;
+    this.backoffMs = this.options.initialBackoffMs ?? 500;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.open_();
+  }
+
+  /**
+   * Close the current stream (if any) without asking `confirm` and wait for {@link reopen}:
+   * the connection calls it when it leaves the connected state. Stays started.
+   */
+  suspend(): void {
+    if (!this.running) return;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const s = this.stream;
+    this.stream = undefined;
+    s?.removeAllListeners?.('data');
+    s?.destroy?.();
   }
 
   /** Open the stream (no-op when already started). */
@@ -100,11 +165,18 @@ export class EngineEventStream {
   private async open_(): Promise<void> {
     const gen = ++this.generation;
     let stream: NodeJS.ReadableStream & { destroy?: (err?: Error) => void };
+    let docker: Docker;
     try {
-      const docker = this.options.docker();
+      docker = this.options.docker();
+    } catch (err) {
+      // No client (disconnected): with a confirm hook the connection reopens us when one answers.
+      if (gen === this.generation && this.running && !this.options.confirm) this.retry(`event stream failed to open: ${(err as Error).message}`);
+      return;
+    }
+    try {
       stream = (await docker.getEvents({ filters: { type: ['image', 'container'] } })) as typeof stream;
     } catch (err) {
-      if (gen === this.generation && this.running) this.retry(`event stream failed to open: ${(err as Error).message}`);
+      if (gen === this.generation && this.running) void this.lost(gen, `event stream failed to open: ${(err as Error).message}`);
       return;
     }
     if (gen !== this.generation || !this.running) {
@@ -113,7 +185,7 @@ export class EngineEventStream {
     }
     this.stream = stream;
     this.connects++;
-    this.backoffMs = this.options.initialBackoffMs ?? 500;
+    const openedAt = Date.now();
     let buffer = '';
     stream.on('data', (chunk: Buffer | string) => {
       buffer += chunk.toString();
@@ -131,14 +203,27 @@ export class EngineEventStream {
       }
     });
     const ended = (why: string) => {
-      if (gen !== this.generation) return;
+      if (gen !== this.generation || this.stream !== stream) return;
       this.stream = undefined;
-      if (this.running) this.retry(why);
+      // A stream that stayed open a while starts the backoff over; one that keeps ending at once
+      // (a proxy that cuts long requests) backs off further each time.
+      if (Date.now() - openedAt >= STABLE_MS) this.backoffMs = this.options.initialBackoffMs ?? 500;
+      if (this.running) void this.lost(gen, why);
     };
     stream.on('end', () => ended('event stream ended'));
     stream.on('close', () => ended('event stream closed'));
     stream.on('error', (err: Error) => ended(`event stream error: ${err.message}`));
     this.emitter.emit('connected');
+  }
+
+  /** The stream ended or failed to open: confirm (when hooked) whether to retry or wait. */
+  private async lost(gen: number, why: string): Promise<void> {
+    const confirm = this.options.confirm;
+    if (!confirm) return this.retry(why);
+    this.options.log?.('info', `${why}; checking the engine`);
+    const alive = await confirm(why).catch(() => false);
+    if (gen !== this.generation || !this.running || this.stream) return;
+    if (alive) this.retry(why);
   }
 
   private retry(why: string): void {

@@ -2,20 +2,22 @@
  * Keeps a current snapshot of images and containers for the lineage views and the commands,
  * refreshed by engine events only (no polling), and only while someone is watching.
  *
- *  - `setActive(true)` (a view became visible): the event stream opens, then a full refresh
- *    (it waits for the stream, at most {@link STREAM_WAIT_MS}: a list made before the stream is
- *    open could miss an event, and a refresh when the stream opens after a fast first load would
- *    cost a second list of both kinds for nothing).
+ *  - `acquire()` (a view became visible): the connection's event stream is held open, and the
+ *    snapshot refreshed — all of it the first time, afterwards only what the events that arrived
+ *    while hidden made stale (nothing when none did). A load waits for the stream to be open, at
+ *    most {@link STREAM_WAIT_MS}: a list made before the stream is open could miss an event, and a
+ *    refresh when the stream opens after a fast first load would cost a second list of both kinds.
  *  - an image event → debounced image refresh (1 list + inspects of new IDs only);
  *    a container event → debounced container refresh (1 list). Both kinds in one burst → both.
  *    Events are read in the engine's dialect (core/dialect `classifyEvent`: Podman's `remove`,
  *    `init`, `cleanup`…); an unknown one refreshes what its type concerns. Nothing is ever dropped
  *    on an event alone: a removal shows only when the next list lacks it (Podman sends `delete`
  *    for an image that only lost one of its tags).
- *  - `setActive(false)`: the stream closes; nothing is fetched until active again (then a full
- *    refresh, since events were not followed meanwhile).
- *  - engine disconnected: snapshot cleared (`error` set), stream stopped; on reconnect, full
- *    refresh and a new stream (the inspect cache is cleared: it may be a different engine).
+ *  - last release (views hidden): the hold on the stream is released, nothing is fetched. While
+ *    someone else keeps the stream open (the extension does: it is the engine's health signal),
+ *    events are only noted; when the stream closed meanwhile, the next activation refreshes all.
+ *  - engine disconnected: snapshot cleared (`error` set); on reconnect, full refresh (the inspect
+ *    cache is cleared: it may be a different engine). The connection reopens the stream.
  *  - with `imageCache`, inspect and history results persist per engine (src/store/imageCacheStore),
  *    so a reopened window on known images costs the event stream, 1 image list, 1 container list.
  * No `vscode` import.
@@ -26,7 +28,7 @@ import { classifyEvent, dialectOf, type EngineDialect, type RefreshKind } from '
 import type { ContainerRecord, ImageRecord } from '../core/lineage';
 import type { ImageCachePersistence } from '../core/imageCache';
 import type { EngineConnection } from './connection';
-import { EngineEventStream, type EngineEvent } from './events';
+import type { EngineEvent, EngineEventStream } from './events';
 import { ImageCatalog, listContainers } from './images';
 
 /** What the views render. */
@@ -42,8 +44,6 @@ export interface LineageSnapshot {
 export interface LineageSourceOptions {
   /** Coalescing window for bursts of events (a build tags, a run creates+starts), ms. Default 200. */
   debounceMs?: number;
-  /** Event stream reconnect backoff start, ms. */
-  initialBackoffMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /**
    * The persistent inspect/history cache of an engine, by engine key (`<kind> <endpoint>`), e.g.
@@ -64,7 +64,6 @@ type Kind = RefreshKind;
 
 export class LineageSource {
   readonly catalog: ImageCatalog;
-  readonly events: EngineEventStream;
   private readonly emitter = new EventEmitter();
   private current: LineageSnapshot | undefined;
   private activeCount = 0;
@@ -75,20 +74,23 @@ export class LineageSource {
   private lastError: unknown;
   private readonly subscriptions: Array<{ dispose(): void }> = [];
   private engineKey: string | undefined;
+  private streamHold: { dispose(): void } | undefined;
+  /** What events noted while inactive made stale ('all': the stream was not followed throughout). */
+  private stale: Set<Kind> | 'all' = 'all';
 
   constructor(
     private readonly engine: EngineConnection,
     private readonly options: LineageSourceOptions = {},
   ) {
     this.catalog = new ImageCatalog({ warn: (message) => options.log?.('warn', message) });
-    this.events = new EngineEventStream({
-      docker: () => this.engine.docker(),
-      initialBackoffMs: options.initialBackoffMs,
-      log: (level, message) => options.log?.(level, message),
-    });
     this.subscriptions.push(
       this.events.onEvent((e) => this.onEngineEvent(e)),
       this.events.onConnected(() => {
+        // Hidden: events may have been missed while the stream was closed, so everything is stale.
+        if (!this.isActive) {
+          this.stale = 'all';
+          return;
+        }
         // A snapshot (or a load) made before this open may lack events: list both kinds again.
         const missed = this.current !== undefined || this.running !== undefined;
         if (this.timer) {
@@ -102,14 +104,19 @@ export class LineageSource {
       engine.onDidChangeState((state) => {
         if (state.kind === 'connected') {
           this.bindEngine();
-          if (this.isActive) this.startWatching();
+          if (this.isActive) this.startWatching(['images', 'containers']);
         } else {
-          this.events.stop();
           this.current = undefined;
+          this.stale = 'all';
           this.emitter.emit('change');
         }
       }),
     );
+  }
+
+  /** The connection's event stream this source follows (see {@link EngineConnection.events}). */
+  get events(): EngineEventStream {
+    return this.engine.events;
   }
 
   /** The latest snapshot, undefined before the first load or while disconnected. */
@@ -134,7 +141,8 @@ export class LineageSource {
 
   /**
    * Reference-counted activity: each visible view holds one. Returns a disposable that releases it.
-   * First holder → full refresh + event stream; last release → stream closed, no fetching.
+   * First holder → event stream held, refresh of what is stale (everything the first time);
+   * last release → stream released (it closes unless someone else holds it), no fetching.
    */
   acquire(): { dispose(): void } {
     let released = false;
@@ -166,13 +174,18 @@ export class LineageSource {
    * hidden. Returns undefined when the engine is not connected.
    */
   async ensureSnapshot(): Promise<LineageSnapshot | undefined> {
-    if (!this.current || !this.isActive) await this.refresh();
+    const stale = this.staleKinds();
+    if (stale.length > 0) {
+      if (!this.isActive) this.stale = this.events.open ? new Set() : 'all';
+      await this.refresh(stale);
+    }
     return this.current;
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.events.dispose();
+    this.streamHold?.dispose();
+    this.streamHold = undefined;
     for (const s of this.subscriptions) s.dispose();
     this.emitter.removeAllListeners();
   }
@@ -180,14 +193,19 @@ export class LineageSource {
   // ---------------------------------------------------------------------------------------------
 
   private activate(): void {
+    this.streamHold ??= this.events.acquire();
+    const stale: Kind[] = !this.current || this.stale === 'all' ? ['images', 'containers'] : [...this.stale];
+    this.stale = new Set();
     if (this.engine.state.kind !== 'connected') return;
-    this.startWatching();
+    this.startWatching(stale);
   }
 
-  /** Open the event stream, and load everything once it is open (or after {@link STREAM_WAIT_MS}). */
-  private startWatching(): void {
-    this.events.start();
-    this.schedule(['images', 'containers'], this.events.open ? 0 : STREAM_WAIT_MS);
+  /**
+   * Load `kinds` once the event stream is open (or after {@link STREAM_WAIT_MS}); the stream
+   * itself is held by {@link activate} and opened by the connection.
+   */
+  private startWatching(kinds: Kind[]): void {
+    if (kinds.length > 0) this.schedule(kinds, this.events.open ? 0 : STREAM_WAIT_MS);
   }
 
   /**
@@ -204,10 +222,25 @@ export class LineageSource {
   }
 
   private deactivate(): void {
-    this.events.stop();
+    this.streamHold?.dispose();
+    this.streamHold = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // What was about to be fetched stays stale; a closed stream follows nothing.
+    this.stale = this.events.open ? new Set(this.pending) : 'all';
     this.pending.clear();
+  }
+
+  /**
+   * What a refresh must fetch to be current: everything without a snapshot; nothing while active
+   * (events keep it current); else what the events noted while inactive made stale (everything
+   * when the stream is not open now: nothing is being followed).
+   */
+  private staleKinds(): Kind[] {
+    if (!this.current) return ['images', 'containers'];
+    if (this.isActive) return [];
+    if (this.stale === 'all' || !this.events.open) return ['images', 'containers'];
+    return [...this.stale];
   }
 
   /** The dialect of the connected engine (Docker's while none is). */
@@ -220,7 +253,13 @@ export class LineageSource {
     // exec_*, attach, resize, Podman's mount/sync… are most of a busy engine's traffic: no refresh.
     const effect = classifyEvent(e, this.dialect());
     if (effect.unknown) this.options.log?.('info', `engine event ${effect.type} ${effect.action || '(no action)'}: not in the ${this.dialect().product} dialect; refreshing ${effect.refresh.join(' and ')}`);
-    if (effect.refresh.length > 0) this.schedule(effect.refresh);
+    if (effect.refresh.length === 0) return;
+    // Hidden: only note it; the next activation (or ensureSnapshot) fetches what it made stale.
+    if (!this.isActive) {
+      if (this.stale !== 'all') for (const k of effect.refresh) this.stale.add(k);
+      return;
+    }
+    this.schedule(effect.refresh);
   }
 
   private schedule(kinds: Kind[], delayMs = this.options.debounceMs ?? 200): void {

@@ -23,7 +23,13 @@ import { currentOwner } from './owner';
 
 /** Resource and privilege limits applied to every throwaway container (secure by default). */
 export interface SecurityOptions {
-  /** Engine network mode; 'none' (default) gives the container no network at all. */
+  /**
+   * Engine network mode; 'none' (default) gives the container no network at all. 'disabled' is as
+   * isolated (its own network namespace with loopback only) but the engine sets up no network
+   * sandbox for it (`Config.NetworkDisabled`): that skips about two thirds of a cold start here
+   * (bench/transactions), at the price of no `localhost` entry in `/etc/hosts` and no
+   * `/etc/resolv.conf` in the container, so the name `localhost` does not resolve (127.0.0.1 works).
+   */
   network: string;
   /** Drop every Linux capability (`CapDrop: ["ALL"]`). Default true. */
   dropAllCapabilities: boolean;
@@ -53,10 +59,15 @@ export const DEFAULT_SECURITY: Readonly<SecurityOptions> = Object.freeze({
 /** Default per-transaction timeout: 60 000 ms. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** Engine `HostConfig` for the given security options (missing fields take the defaults). */
+/** True when the security options ask for network 'disabled' (create with `NetworkDisabled: true`). */
+export function networkDisabledFor(security: Partial<SecurityOptions> = {}): boolean {
+  return (security.network ?? DEFAULT_SECURITY.network) === 'disabled';
+}
+
+/** Engine `HostConfig` for the given security options (missing fields take the defaults; network 'disabled' is mode 'none'). */
 export function hostConfigFor(security: Partial<SecurityOptions> = {}): Docker.HostConfig {
   const s = { ...DEFAULT_SECURITY, ...security };
-  const hc: Docker.HostConfig = { AutoRemove: false, NetworkMode: s.network, ReadonlyRootfs: s.readOnlyRootfs };
+  const hc: Docker.HostConfig = { AutoRemove: false, NetworkMode: networkDisabledFor(s) ? 'none' : s.network, ReadonlyRootfs: s.readOnlyRootfs };
   if (s.dropAllCapabilities) hc.CapDrop = ['ALL'];
   if (s.noNewPrivileges) hc.SecurityOpt = ['no-new-privileges'];
   if (s.pidsLimit > 0) hc.PidsLimit = s.pidsLimit;
@@ -381,6 +392,7 @@ export class TransactionRunner {
           AttachStderr: true,
           OpenStdin: false,
           Labels: this.labels('transaction'),
+          ...(networkDisabledFor(options.security) ? { NetworkDisabled: true } : {}),
           HostConfig: hostConfigFor(options.security),
         });
       } catch (err) {

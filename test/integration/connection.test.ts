@@ -159,8 +159,10 @@ describe('engine/connection against the real engine', function () {
   it('recovers by itself when the endpoint comes back, and notices when it goes away', async () => {
     const port = await freePort();
     const c = track(
-      new EngineConnection({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` }, retry: { initialMs: 100, maxMs: 400 }, healthIntervalMs: 200 }),
+      new EngineConnection({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` }, retry: { initialMs: 100, maxMs: 400 } }),
     );
+    // As the extension does: the held event stream is the health signal (no ping while connected).
+    const hold = c.events.acquire();
     const first = await c.connect();
     assert.ok(first.kind === 'disconnected', JSON.stringify(first));
     assert.match(first.attempts[0].error ?? '', /connection refused/);
@@ -174,7 +176,7 @@ describe('engine/connection against the real engine', function () {
       assert.match(back.info.apiVersion, /^1\.\d+$/);
       assert.equal(String(await c.docker().ping()), 'OK');
 
-      // It goes away: the health ping notices and the state turns disconnected without a call.
+      // It goes away: the event stream ends, one /_ping confirms, and the state turns disconnected without a call.
       await proxy.close();
       const gone = await waitFor(c, 'disconnected');
       assert.ok(gone.kind === 'disconnected');
@@ -184,7 +186,10 @@ describe('engine/connection against the real engine', function () {
       proxy = await startProxy(port);
       await waitFor(c, 'connected');
       assert.equal(String(await c.docker().ping()), 'OK');
+      for (let i = 0; i < 100 && !c.events.open; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(c.events.open, 'the event stream reopened with the connection');
     } finally {
+      hold.dispose();
       await proxy.close();
     }
   });

@@ -231,7 +231,7 @@ describe('image lineage on the real engines (Docker and Podman)', function () {
       });
 
       it('events drive targeted refreshes; the stream reconnects after a dropped connection; nothing is fetched while hidden', async () => {
-        const source = new LineageSource(engine, { debounceMs: 50, initialBackoffMs: 100 });
+        const source = new LineageSource(engine, { debounceMs: 50 });
         const hold = source.acquire();
         try {
           await waitFor('first snapshot', () => source.snapshot);
@@ -297,7 +297,7 @@ describe('image lineage on the real engines (Docker and Podman)', function () {
       });
 
       it('removing one of two tags keeps the image: Podman follows the untag with a `delete` for the live image', async () => {
-        const source = new LineageSource(engine, { debounceMs: 50, initialBackoffMs: 100 });
+        const source = new LineageSource(engine, { debounceMs: 50 });
         const hold = source.acquire();
         const seen: string[] = [];
         const sub = source.events.onEvent((e) => {

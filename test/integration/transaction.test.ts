@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { TransactionRunner } from '../../src/engine/transaction';
+import { recordEngineCalls } from '../../src/engine/callTrace';
 import { LABEL_OWNER_PID, LABEL_THROWAWAY } from '../../src/core/labels';
 import { containersOfSession, IMAGE, suffix, throwawaySuite } from './helpers-throwaway';
 
@@ -115,6 +116,35 @@ describe('throwaway transactions (real engine)', function () {
     assert.equal(got.length, expected.length);
     assert.ok(got.equals(expected));
     assert.equal(r.stdout, new TextDecoder().decode(expected));
+  });
+
+  it("network 'disabled': own namespace with loopback only, no engine network setup (no localhost in /etc/hosts), removed", async () => {
+    const probe = 'grep -c ":" /proc/net/dev; grep -o "^ *[a-z0-9]*:" /proc/net/dev | tr -d " :"; grep -qs localhost /etc/hosts && echo hosts || echo no-hosts';
+    const disabled = await runner.run({ image: IMAGE, cmd: ['sh', '-c', probe], security: { network: 'disabled' } });
+    assert.equal(disabled.exitCode, 0, disabled.stderr);
+    assert.equal(disabled.stdout, '1\nlo\nno-hosts\n');
+    assert.equal(disabled.removed, true);
+    const none = await runner.run({ image: IMAGE, cmd: ['sh', '-c', probe] });
+    assert.equal(none.stdout, '1\nlo\nhosts\n');
+    assert.deepEqual(runner.live, []);
+  });
+
+  it('a cold transaction is five engine round trips: create, attach, start, wait, remove', async () => {
+    const recorder = recordEngineCalls(docker);
+    try {
+      const r = await runner.run({ image: IMAGE, cmd: ['true'] });
+      assert.equal(r.exitCode, 0);
+      // Container calls only: the suite's connection may /_ping on the same client meanwhile.
+      const own = recorder.calls.filter((c) => !c.kind.startsWith('GET /_ping'));
+      assert.deepEqual(own.map((c) => c.kind).sort(), ['attach', 'create', 'remove', 'start', 'wait']);
+      for (const c of own) assert.ok(c.ms >= 0 && c.failedStatus === undefined, `${c.kind} ${c.ms} ${c.failedStatus}`);
+    } finally {
+      recorder.stop();
+    }
+    // Stopped: the client is as before, later calls are not recorded.
+    const n = recorder.calls.length;
+    await docker.ping();
+    assert.equal(recorder.calls.length, n);
   });
 
   it('TTY output is raw', async () => {

@@ -87,4 +87,54 @@ describe('engine event stream (dropped connections, split chunks)', () => {
     await until(() => streams.length === 1);
     es.dispose();
   });
+
+  it('with a confirm hook: an ended stream asks once; "gone" waits without a request until reopen(), "alive" reopens', async () => {
+    const streams: PassThrough[] = [];
+    const { docker, opened } = fakeDocker(streams);
+    const asked: string[] = [];
+    let alive = false;
+    const es = new EngineEventStream({ docker: () => docker, initialBackoffMs: 1, confirm: async (why) => (asked.push(why), alive) });
+    const hold = es.acquire();
+    await until(() => opened() === 1);
+    streams[0].end();
+    await until(() => asked.length === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(opened(), 1, 'the engine is gone: no reopen, no request');
+    assert.equal(es.open, false);
+    es.reopen();
+    await until(() => opened() === 2 && es.open);
+    alive = true;
+    streams[1].destroy(new Error('socket hang up'));
+    await until(() => opened() === 3 && es.open);
+    assert.equal(asked.length, 2);
+    assert.match(asked[1], /socket hang up/);
+    hold.dispose();
+    assert.equal(es.open, false, 'the last release closes the stream');
+    es.dispose();
+  });
+
+  it('suspend() closes without asking and waits for reopen(); acquire() is reference-counted', async () => {
+    const streams: PassThrough[] = [];
+    const { docker, opened } = fakeDocker(streams);
+    let asked = 0;
+    const es = new EngineEventStream({ docker: () => docker, initialBackoffMs: 1, confirm: async () => (asked++, true) });
+    const a = es.acquire();
+    const b = es.acquire();
+    await until(() => es.open);
+    a.dispose();
+    a.dispose();
+    assert.equal(es.holds, 1);
+    assert.ok(es.open, 'still held by b');
+    es.suspend();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(es.open, false);
+    assert.equal(opened(), 1);
+    assert.equal(asked, 0, 'a suspended stream does not ask');
+    es.reopen();
+    await until(() => opened() === 2 && es.open);
+    b.dispose();
+    assert.equal(es.holds, 0);
+    assert.equal(es.open, false);
+    es.dispose();
+  });
 });

@@ -1,0 +1,169 @@
+/**
+ * Throughput measurement for bench/transactions: cold batches at concurrency 1 and 4, interleaved
+ * over several rounds with the same batches through the docker CLI (`docker run --rm`, the
+ * baseline), each series instrumented — engine calls by kind and duration (engine/callTrace), this
+ * process's event-loop utilisation and delay and CPU, the machine's busy CPU share (/proc/stat) —
+ * and analysed by core/throughput into per-phase figures and a computed "what serialises" line.
+ * Lives in bench/lib/ so scripts/bench.sh does not run it on its own.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { EngineCallRecorder } from '../../src/engine/callTrace';
+import { runBatch } from '../../src/engine/batch';
+import type { TransactionRunner } from '../../src/engine/transaction';
+import { runBounded } from '../../src/core/schedule';
+import { analyseScaling, type ScalingAnalysis, type ScalingSeries } from '../../src/core/throughput';
+import { ratio, throughput } from '../../src/core/stats';
+
+/** Busy and total CPU jiffies of the whole machine (all cores), or undefined off Linux. */
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is inside user)
+    return { busy: total - f[3] - f[4], total };
+  } catch {
+    return undefined;
+  }
+}
+
+interface Accumulated extends ScalingSeries {
+  latencySumMs: number;
+}
+
+function emptySeries(concurrency: number): Accumulated {
+  return {
+    concurrency,
+    transactions: 0,
+    wallMs: 0,
+    meanTransactionMs: NaN,
+    calls: {},
+    eventLoopUtilization: NaN,
+    eventLoopDelayP99Ms: NaN,
+    processCpuMsPerTransaction: NaN,
+    machineBusy: NaN,
+    latencySumMs: 0,
+  };
+}
+
+/** Per-series probes summed over rounds (utilisations weighted by wall time). */
+class Probe {
+  private elu = { active: 0, idle: 0 };
+  private lagMax: number[] = [];
+  private cpuUs = 0;
+  private cpu = { busy: 0, total: 0, known: true };
+
+  async measure(series: Accumulated, run: () => Promise<{ completed: number; latenciesMs: number[] }>, recorder?: EngineCallRecorder): Promise<void> {
+    recorder?.clear();
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
+    const m0 = machineCpu();
+    const t0 = performance.now();
+    const { completed, latenciesMs } = await run();
+    const wall = performance.now() - t0;
+    const m1 = machineCpu();
+    const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0);
+    lag.disable();
+    series.transactions += completed;
+    series.wallMs += wall;
+    series.latencySumMs += latenciesMs.reduce((a, b) => a + b, 0);
+    this.elu.active += elu.active;
+    this.elu.idle += elu.idle;
+    this.lagMax.push(lag.percentile(99) / 1e6);
+    this.cpuUs += cpu.user + cpu.system;
+    if (m0 && m1) {
+      this.cpu.busy += m1.busy - m0.busy;
+      this.cpu.total += m1.total - m0.total;
+    } else this.cpu.known = false;
+    for (const c of recorder?.calls ?? []) ((series.calls as Record<string, number[]>)[c.kind] ??= []).push(c.ms);
+    series.meanTransactionMs = series.latencySumMs / series.transactions;
+    series.eventLoopUtilization = this.elu.active / (this.elu.active + this.elu.idle);
+    series.eventLoopDelayP99Ms = Math.max(...this.lagMax);
+    series.processCpuMsPerTransaction = this.cpuUs / 1000 / series.transactions;
+    series.machineBusy = this.cpu.known && this.cpu.total > 0 ? this.cpu.busy / this.cpu.total : NaN;
+  }
+}
+
+/** `count` × `docker run --rm --network none IMAGE true` with at most `concurrency` at once. */
+async function cliBatch(image: string, count: number, concurrency: number): Promise<{ completed: number; latenciesMs: number[] }> {
+  const latenciesMs: number[] = [];
+  await runBounded(count, concurrency, () => {
+    const t0 = performance.now();
+    return new Promise<void>((resolve, reject) => {
+      const p = spawn('docker', ['run', '--rm', '--network', 'none', '--label', 'io.container-lineage.test=bench-transactions', image, 'true'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      p.on('error', reject);
+      p.on('exit', (code) => {
+        latenciesMs.push(performance.now() - t0);
+        if (code === 0) resolve();
+        else reject(new Error(`docker run exited ${code}: ${err.trim()}`));
+      });
+    });
+  });
+  return { completed: count, latenciesMs };
+}
+
+/** Figures of the throughput part of bench/transactions. */
+export interface ThroughputFigures {
+  ours: ScalingAnalysis;
+  oursSeries: [ScalingSeries, ScalingSeries];
+  cli: { throughput: [number, number]; ratio: number };
+  /** Report lines, ready to print. */
+  lines: string[];
+}
+
+/**
+ * Measure cold throughput at concurrency 1 and `high` (default 4), ours and the docker CLI's, in
+ * `rounds` interleaved rounds of `count` transactions per series (the order of the four series
+ * alternates between rounds so a change of background load hits all alike).
+ * @throws Error when a transaction fails (the batch report's failures) or the docker CLI fails.
+ */
+export async function measureThroughput(
+  runner: TransactionRunner,
+  recorder: EngineCallRecorder,
+  options: { image: string; count: number; rounds: number; high?: number; target?: number },
+): Promise<ThroughputFigures> {
+  const high = options.high ?? 4;
+  const target = options.target ?? 1.8;
+  const ours = [emptySeries(1), emptySeries(high)] as const;
+  const cli = [emptySeries(1), emptySeries(high)] as const;
+  const probes = { ours: [new Probe(), new Probe()], cli: [new Probe(), new Probe()] };
+  const oursBatch = async (concurrency: number) => {
+    const { report, results } = await runBatch(runner, { image: options.image, cmd: ['true'], count: options.count, concurrency });
+    if (report.failures > 0 || report.notRemoved > 0) throw new Error(`cold batch at concurrency ${concurrency}: ${report.failures} failures, ${report.notRemoved} not removed: ${report.sampleErrors.join('; ')}`);
+    return { completed: report.completed, latenciesMs: results.map((r) => r.timings.total) };
+  };
+  for (let round = 0; round < options.rounds; round++) {
+    const steps: Array<() => Promise<void>> = [0, 1].flatMap((i) => [
+      () => probes.ours[i].measure(ours[i], () => oursBatch(ours[i].concurrency), recorder),
+      () => probes.cli[i].measure(cli[i], () => cliBatch(options.image, options.count, cli[i].concurrency)),
+    ]);
+    if (round % 2 === 1) steps.reverse();
+    for (const step of steps) await step();
+  }
+  const cliThr: [number, number] = [throughput(cli[0].transactions, cli[0].wallMs), throughput(cli[1].transactions, cli[1].wallMs)];
+  const cliRatio = ratio(cliThr[1], cliThr[0]);
+  const a = analyseScaling(ours[0], ours[1], { target, baselineRatio: cliRatio, baselineName: 'the docker CLI' });
+  const pct = (v: number) => (Number.isFinite(v) ? `${Math.round(v * 100)}%` : '–');
+  const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+  const lines = [
+    `throughput (cold, ${options.rounds} rounds × ${options.count} transactions per series, concurrency 1 and ${high} interleaved with the docker CLI):`,
+    `  ours (network none)              c1 ${f(a.throughput[0], 2)}/s  c${high} ${f(a.throughput[1], 2)}/s  ×${f(a.ratio, 2)}`,
+    `  docker run --rm --network none   c1 ${f(cliThr[0], 2)}/s  c${high} ${f(cliThr[1], 2)}/s  ×${f(cliRatio, 2)}  (baseline; ours/CLI at c${high}: ×${f(ratio(a.throughput[1], cliThr[1]), 2)})`,
+    `  target concurrency ${high} ≥ ${target}× concurrency 1: ${a.met ? 'met' : 'NOT met'}`,
+    `  engine round trips per transaction: ${f(a.roundTrips[0])} at c1, ${f(a.roundTrips[1])} at c${high} (${a.calls.map((c) => `${c.kind} ${f(c.perTransaction[0])}`).join(', ')})`,
+    `  ${'phase (engine call)'.padEnd(28)} ${'mean c1'.padStart(8)} ${`mean c${high}`.padStart(8)} ${'×'.padStart(5)} ${'added ms/tx'.padStart(12)}`,
+    ...a.calls.map((c) => `  ${c.kind.padEnd(28)} ${f(c.meanMs[0]).padStart(8)} ${f(c.meanMs[1]).padStart(8)} ${f(c.growth, 2).padStart(5)} ${f(c.addedMsPerTransaction).padStart(12)}`),
+    `  ${'outside engine calls (ours)'.padEnd(28)} ${f(a.clientMsPerTransaction[0]).padStart(8)} ${f(a.clientMsPerTransaction[1]).padStart(8)} ${''.padStart(5)} ${f(a.clientMsPerTransaction[1] - a.clientMsPerTransaction[0]).padStart(12)}`,
+    `  ${'whole transaction'.padEnd(28)} ${f(ours[0].meanTransactionMs).padStart(8)} ${f(ours[1].meanTransactionMs).padStart(8)} ${f(ratio(ours[1].meanTransactionMs, ours[0].meanTransactionMs), 2).padStart(5)} ${f(ours[1].meanTransactionMs - ours[0].meanTransactionMs).padStart(12)}`,
+    `  event loop utilisation ${pct(ours[0].eventLoopUtilization)} → ${pct(ours[1].eventLoopUtilization)}, delay p99 ${f(ours[0].eventLoopDelayP99Ms, 0)} → ${f(ours[1].eventLoopDelayP99Ms, 0)} ms; ` +
+      `our CPU ${f(ours[0].processCpuMsPerTransaction)} → ${f(ours[1].processCpuMsPerTransaction)} ms per transaction; slots busy ${f(a.inFlight[0], 2)} → ${f(a.inFlight[1], 2)}; ` +
+      `machine CPU busy ${pct(ours[0].machineBusy)} → ${pct(ours[1].machineBusy)} (CLI series ${pct(cli[0].machineBusy)} → ${pct(cli[1].machineBusy)})`,
+    `  what serialises: ${a.verdict}`,
+  ];
+  return { ours: a, oursSeries: [ours[0], ours[1]], cli: { throughput: cliThr, ratio: cliRatio }, lines };
+}
