@@ -1,6 +1,9 @@
-// Bundles the extension and the CLI with esbuild, and copies the chart library into media/vendor.
+// Bundles the extension (start bundle + feature and vendor bundles loaded on first use, see
+// scripts/bundles.mjs) and the CLI with esbuild, and copies the chart library into media/vendor.
+// Prints the size of each dist bundle and the packages that dominate the start bundle.
 // Usage: node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
+import { buildExtension, sizesByOrigin } from './bundles.mjs';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +30,7 @@ const common = {
   metafile: true,
 };
 
-await esbuild.build({ ...common, entryPoints: [join(root, 'src/extension.ts')], outfile: join(root, 'dist/extension.js') });
+const { files, start } = await buildExtension(root, common);
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/cli.ts')],
@@ -44,4 +47,8 @@ for (const f of readdirSync(protoDir)) copyFileSync(join(protoDir, f), join(root
 // Chart library for the webview, served locally (no CDN).
 mkdirSync(join(root, 'media/vendor'), { recursive: true });
 copyFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), join(root, 'media/vendor/chart.umd.js'));
-console.log(`built dist/extension.js and dist/cli.js${production ? ' (production)' : ''}`);
+const kb = (n) => `${(n / 1024).toFixed(1).padStart(7)} KB`;
+console.log(`built dist/ (${production ? 'production' : 'development'}):`);
+for (const [f, bytes] of Object.entries(files)) console.log(`  ${kb(bytes)}  ${f}`);
+console.log('  start bundle by origin (largest first):');
+for (const [origin, bytes] of sizesByOrigin(start, 'dist/extension.js').slice(0, 8)) console.log(`    ${kb(bytes)}  ${origin}`);
