@@ -93,6 +93,11 @@ export const PROFILE_SETTINGS = {
   // UI proofs read parents from the rows themselves, which a longer tree (other suites' images on
   // the shared engine) would scroll under the sticky copies.
   'workbench.tree.enableStickyScroll': false,
+  // No animations: a quick pick that closes while the next one opens (the palette, then a command's
+  // pick) is marked `inert` for its close animation, and code-server 4.139 sometimes leaves the
+  // reopened widget inert (CI: "element is inert" for 30 s on the serve prompt). Without motion
+  // there is no close animation.
+  'workbench.reduceMotion': 'on',
 };
 
 /** Creates `<dir>/User/settings.json` with {@link PROFILE_SETTINGS}; returns `dir`. */
