@@ -240,13 +240,20 @@ describe('image lineage on the real engines (Docker and Podman)', function () {
           // asserted only for windows in which every event was ours.
           const mineOnly = { value: true };
           const known = new Set(source.snapshot!.images.map((i) => i.id));
+          // The image lists made so far when the last image event arrived (undefined: none yet). Podman
+          // writes its events to a log that its stream reads later, so a list can show a new tag
+          // before the tag's own event arrives; that event's refresh must be over before the
+          // container phase counts calls.
+          const imageEvent: { listsBefore?: number } = {};
+          let counter: ReturnType<typeof countCalls> | undefined;
           const sub = source.events.onEvent((e) => {
             const name = e.Actor?.Attributes?.name ?? '';
             const id = e.Actor?.ID ?? '';
             const ours = name.includes(family.suffix) || Object.values(family.ids).some((x) => x.endsWith(id)) || id.includes(family.suffix);
             if (!ours) mineOnly.value = false;
+            if (e.Type === 'image' && counter) imageEvent.listsBefore = counter.counts.listImages;
           });
-          const counter = countCalls(docker);
+          counter = countCalls(docker);
           try {
             // An image event: images refreshed (1 list, 0 inspect: tag of a known ID), containers untouched.
             const tag1 = `cl-lin-ev1-${family.suffix}:latest`;
@@ -256,9 +263,12 @@ describe('image lineage on the real engines (Docker and Podman)', function () {
             assert.deepEqual(counter.inspected.filter((id) => known.has(id)), [], 'known images are not inspected again');
             assert.ok(counter.counts.listImages >= 1);
             if (mineOnly.value) assert.equal(counter.counts.listContainers, 0, 'an image event does not list containers');
+            await waitFor("the tag event's own refresh", () => imageEvent.listsBefore !== undefined && counter!.counts.listImages > imageEvent.listsBefore);
+            await new Promise((r) => setTimeout(r, 200)); // the refresh's list has answered; let its snapshot settle
 
             // A container event: containers refreshed only.
             counter.reset();
+            imageEvent.listsBefore = undefined;
             mineOnly.value = true;
             const c = await docker.createContainer({ Image: family.tags.child, Cmd: ['true'], name: `cl-lin-ev-${family.suffix}`, Labels: { 'io.container-lineage.test': 'lineage' }, HostConfig: { NetworkMode: 'none' } });
             await waitFor('container seen', () => source.snapshot?.containers.some((x) => x.id === c.id));
