@@ -83,13 +83,18 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** The first non-empty line of an error's message, at most 300 characters (for the closing summary). */
+function firstLine(err) {
+  return (String(err?.message ?? err).split('\n').find((l) => l.trim()) ?? '').slice(0, 300);
+}
+
 async function check(scenario, title, fn) {
   try {
     await fn();
     outcomes.push({ scenario, state: 'passed' });
     console.log(`    ✓ ${title}`);
   } catch (err) {
-    outcomes.push({ scenario, state: 'failed' });
+    outcomes.push({ scenario, state: 'failed', title, error: firstLine(err) });
     console.log(`    ✗ ${title}\n      ${String(err?.stack ?? err).replace(/\n/g, '\n      ')}`);
   }
 }
@@ -655,7 +660,7 @@ async function runScenario(cs, scenario, { vsixes, workDir }) {
     }
     if (results.error) throw new Error(`the test runner failed: ${results.error}`);
     console.log(results.spec.replace(/^/gm, '  '));
-    for (const t of results.summary.tests) outcomes.push({ scenario: scenario.name, state: t.state });
+    for (const t of results.summary.tests) outcomes.push({ scenario: scenario.name, state: t.state, title: t.titlePath?.join(' › '), error: t.error && firstLine(t.error) });
     console.log('  UI');
     await scenario.ui({ page: browser.page, results, scenario: scenario.name, fixture, cs });
     await check(scenario.name, 'nothing from Container Lineage logged an error in the extension host log', async () => {
@@ -689,7 +694,7 @@ async function main() {
       await runScenario(cs, scenario, { vsixes: [vsix, runner.vsix], workDir });
     } catch (err) {
       fatal++;
-      outcomes.push({ scenario: scenario.name, state: 'failed' });
+      outcomes.push({ scenario: scenario.name, state: 'failed', title: 'scenario could not run', error: firstLine(err) });
       console.log(`  ✗ scenario ${scenario.name} could not run: ${String(err?.stack ?? err)}`);
     }
   }
@@ -699,6 +704,10 @@ async function main() {
   else console.log(`\nprofiles and logs kept in ${workDir}`);
   console.log(`\nscreenshots in ${path.relative(h.root, ARTIFACTS)}/`);
   console.log(`\nVS Code level (code-server ${cs.version}, ${SCENARIOS.filter((s) => wanted.includes(s.name)).length} scenarios):`);
+  // Every failure named again just above the count: a CI log is often read from its tail only.
+  for (const o of outcomes.filter((x) => x.state === 'failed')) {
+    console.log(`  ✗ ${o.scenario}: ${o.title ?? '?'}${o.error ? ` -- ${o.error}` : ''}`);
+  }
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 || fatal > 0 ? 1 : 0;
 }

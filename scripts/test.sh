@@ -40,6 +40,7 @@ trap 'rm -rf "$WORK"' EXIT
 PASSED=0
 FAILED=0
 REPORT=()   # one line per level for the table at the end
+FAILURES=() # one line per failed mocha test (level: full title -- first error line)
 
 banner() { printf '\n==== %s ====\n' "$*"; }
 add_report() { REPORT+=("$(printf '  %-12s %s' "$1" "$2")"); }
@@ -78,6 +79,12 @@ mocha_level() {
       if (!l.trim()) continue; const c = JSON.parse(l); p += c.passed; f += c.failed;
     }
     console.log(p, f);' "$file")
+  # Each failed test by name, repeated in the summary at the end.
+  while IFS= read -r line; do [ -n "$line" ] && FAILURES+=("$name: $line"); done < <(node -e '
+    for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n")) {
+      if (!l.trim()) continue;
+      for (const x of JSON.parse(l).failures || []) console.log(`${x.title} -- ${x.error}`);
+    }' "$file")
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
   PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
   add_report "$name" "$p passed, $f failed ($((SECONDS - start)) s)"
@@ -154,6 +161,10 @@ setup_failed() {
   echo
   echo "npm test: setup level '$1' failed; no test level can run without it."
   printf '%s\n' "${REPORT[@]}"
+  if [ "${#FAILURES[@]}" -gt 0 ]; then
+    echo "failed tests:"
+    printf '  %s\n' "${FAILURES[@]}"
+  fi
   echo "$PASSED passed, $FAILED failed"
   exit 1
 }
@@ -214,6 +225,10 @@ main() {
 
   banner summary
   printf '%s\n' "${REPORT[@]}"
+  if [ "${#FAILURES[@]}" -gt 0 ]; then
+    echo "failed tests:"
+    printf '  %s\n' "${FAILURES[@]}"
+  fi
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]
 }
