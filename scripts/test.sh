@@ -41,6 +41,7 @@ PASSED=0
 FAILED=0
 REPORT=()   # one line per level for the table at the end
 FAILURES=() # one line per failed mocha test (level: full title -- first error line)
+RETRIED=()  # one line per failed try that a retry then passed (same form)
 
 banner() { printf '\n==== %s ====\n' "$*"; }
 add_report() { REPORT+=("$(printf '  %-12s %s' "$1" "$2")"); }
@@ -79,11 +80,20 @@ mocha_level() {
       if (!l.trim()) continue; const c = JSON.parse(l); p += c.passed; f += c.failed;
     }
     console.log(p, f);' "$file")
-  # Each failed test by name, repeated in the summary at the end.
-  while IFS= read -r line; do [ -n "$line" ] && FAILURES+=("$name: $line"); done < <(node -e '
+  # Each failed test by name, and each try that failed before its retry passed, repeated in the
+  # summary at the end.
+  while IFS= read -r line; do
+    case "$line" in
+      F*) FAILURES+=("$name: ${line#F}") ;;
+      R*) RETRIED+=("$name: ${line#R}") ;;
+    esac
+  done < <(node -e '
     for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n")) {
       if (!l.trim()) continue;
-      for (const x of JSON.parse(l).failures || []) console.log(`${x.title} -- ${x.error}`);
+      const c = JSON.parse(l);
+      for (const x of c.failures || []) console.log(`F${x.title} -- ${x.error}`);
+      const failed = new Set((c.failures || []).map((x) => x.title));
+      for (const x of c.retried || []) if (!failed.has(x.title)) console.log(`R${x.title} -- ${x.error}`);
     }' "$file")
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
   PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
@@ -225,6 +235,10 @@ main() {
 
   banner summary
   printf '%s\n' "${REPORT[@]}"
+  if [ "${#RETRIED[@]}" -gt 0 ]; then
+    echo "failed once, passed on the retry (flaky: fix these):"
+    printf '  %s\n' "${RETRIED[@]}"
+  fi
   if [ "${#FAILURES[@]}" -gt 0 ]; then
     echo "failed tests:"
     printf '  %s\n' "${FAILURES[@]}"
