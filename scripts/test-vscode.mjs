@@ -28,7 +28,8 @@
 //      podman scenario (code-server with DOCKER_HOST naming the private Podman of
 //      scripts/podman.sh) the status bar names Podman and podman-images.png shows the sample
 //      family under busybox:latest named as typed, a created container under its image and an
-//      image with three tags marked +2;
+//      image with three tags marked +2, then (the container removed) containers-empty.png: the
+//      Containers view's "No containers" welcome with Open Throwaway Shell;
 //      saves screenshots to test-artifacts/vscode/;
 //   6. checks that nothing from our extensions logged an error in the extension host log;
 //   7. stops code-server (process group) and the browser.
@@ -540,13 +541,18 @@ function podmanSetup() {
   pd('tag', `${multi}:1`, `${multi}:2`);
   pd('tag', `${multi}:1`, `${multi}:3`);
   pd('create', '--name', containerName, '--label', TEST_LABEL, '--network', 'none', SAMPLE.grandchild, 'sleep', '600');
+  let removed = false; // the last UI check removes the container itself
   console.log(`  Podman at ${host}: created container ${containerName} (${SAMPLE.grandchild}), image ${multi}:1 with tags :2 and :3`);
   return {
     env: { DOCKER_HOST: host, CL_PODMAN_CONTAINER: containerName, CL_PODMAN_MULTI: multi },
     containerName,
     multi,
+    removeContainer: () => {
+      pd('rm', '--force', containerName);
+      removed = true;
+    },
     cleanup: () => {
-      for (const args of [['rm', '--force', containerName], ['rmi', `${multi}:1`, `${multi}:2`, `${multi}:3`]]) {
+      for (const args of [...(removed ? [] : [['rm', '--force', containerName]]), ['rmi', `${multi}:1`, `${multi}:2`, `${multi}:3`]]) {
         try {
           pd(...args);
         } catch (err) {
@@ -581,6 +587,19 @@ async function podmanUi({ page, results, scenario, fixture }) {
       await (await h.treeRow(page, images, 'busybox:latest')).scrollIntoViewIfNeeded();
       await instance.hover();
       await page.screenshot({ path: path.join(ARTIFACTS, 'podman-images.png') });
+    }),
+  );
+  // Last: it removes the scenario's container (this private Podman holds no other).
+  await check(scenario, 'UI: with no container left, the Containers view says "No containers" and offers Open Throwaway Shell (containers-empty.png)', () =>
+    screenshotOnFailure(page, 'containers-empty', async () => {
+      fixture.removeContainer();
+      const body = pane(page, 'Containers').locator('.pane-body');
+      await body.locator('.welcome-view-content').filter({ hasText: 'No containers' }).waitFor({ timeout: 30_000 }).catch(async () => {
+        const left = docker('--host', fixture.env.DOCKER_HOST, 'ps', '-a', '--format', '{{.Names}}').trim();
+        throw new Error(`no "No containers" welcome within 30 s; the view shows ${JSON.stringify(await body.innerText())}; Podman lists: ${JSON.stringify(left)}`);
+      });
+      await body.getByRole('button', { name: 'Open Throwaway Shell' }).waitFor({ timeout: 5_000 });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'containers-empty.png') });
     }),
   );
 }

@@ -34,6 +34,8 @@ export const SHOW_DANGLING_SETTING = 'images.showDangling';
 export const SHOW_CONTAINERS_SETTING = 'images.showContainers';
 /** Context key mirroring the showDangling setting (view/title toggle buttons). */
 export const SHOW_DANGLING_KEY = 'containerLineage.images.showDangling';
+/** Context key: true while the engine is connected and lists no container (the Containers view's welcome shows). */
+export const CONTAINERS_EMPTY_KEY = 'containerLineage.containers.empty';
 
 /** An image in the Images view. */
 export interface ImageElement {
@@ -327,6 +329,19 @@ export function createLineageViews(services: Services): LineageUi {
     sync();
     context.subscriptions.push(view.onDidChangeVisibility(sync), new vscode.Disposable(() => hold?.dispose()));
   }
+
+  // The Containers view's welcome ("No containers", how to make one) shows while this key is
+  // true: only once a snapshot says there are none, never while loading or disconnected.
+  let empty: boolean | undefined;
+  const syncEmpty = () => {
+    const now = source.snapshot ? source.snapshot.containers.length === 0 : false;
+    if (now === empty) return;
+    empty = now;
+    void vscode.commands.executeCommand('setContext', CONTAINERS_EMPTY_KEY, now);
+  };
+  syncEmpty();
+  const emptySub = source.onDidChange(syncEmpty);
+  context.subscriptions.push(new vscode.Disposable(() => emptySub.dispose()));
 
   const setKey = () => void vscode.commands.executeCommand('setContext', SHOW_DANGLING_KEY, showDangling());
   setKey();
