@@ -70,7 +70,9 @@ export function describeBlockers(plan: RemovalPlan): string {
   if (kids.length) {
     const direct = plan.target.children.map(imageNames).join('; ');
     const below = kids.length - plan.target.children.length;
-    parts.push(`${plural(kids.length, 'child image')} ${kids.length === 1 ? 'is' : 'are'} built on it: ${direct}${below > 0 ? ` (and ${plural(below, 'more image')} below them)` : ''}`);
+    // "child images" are the direct ones (those named); the images under them are counted apart.
+    const n = plan.target.children.length;
+    parts.push(`${plural(n, 'child image')} ${n === 1 ? 'is' : 'are'} built on it: ${direct}${below > 0 ? ` (and ${plural(below, 'more image')} below them)` : ''}`);
   }
   if (plan.containers.length) {
     const names = plan.containers.map((c) => `${c.names[0] ?? shortId(c.id)} (${c.state})`).join(', ');

@@ -49,8 +49,15 @@ describe('Remove Image decisions', () => {
     assert.equal(d.kind, 'blocked');
     assert.ok(d.kind === 'blocked');
     const why = describeBlockers(d.plan);
-    assert.match(why, /^2 child images are built on it: lineage-sample\/child:1\.0, uxtest\/child:ux \(c\) \(and 1 more image below them\)/);
+    // One direct child (named), the grandchild counted apart: not "2 child images".
+    assert.match(why, /^1 child image is built on it: lineage-sample\/child:1\.0, uxtest\/child:ux \(c\) \(and 1 more image below them\)/);
     assert.match(why, /1 container uses it or its children: web \(exited\)/);
+  });
+  it('two direct children and one below them: "2 child images … (and 1 more image below them)"', () => {
+    const committed = image('sha256:k', ['lineage-sample/committed:1.0'], [1, 4]);
+    const d = decideRemoval(buildLineage([base, child, grand, committed], []).byId.get('sha256:b')!);
+    assert.ok(d.kind === 'blocked');
+    assert.match(describeBlockers(d.plan), /^2 child images are built on it: [^(]+\([ck]\); [^(]+\([ck]\) \(and 1 more image below them\)$/);
   });
   it('an image nothing depends on is deleted (after a confirmation)', () => {
     const f = buildLineage([base, child], []);
