@@ -35,6 +35,11 @@ import { ImageCatalog, listContainers } from './images';
 export interface LineageSnapshot {
   images: ImageRecord[];
   containers: ContainerRecord[];
+  /**
+   * When `containers` was listed (ms since the epoch): their `Status` texts ("Up 5 minutes") are
+   * true at that moment. An images-only refresh keeps the containers and this time.
+   */
+  containersListedAt: number;
   /** The dialect of the engine the snapshot came from (names, states). */
   dialect: EngineDialect;
   /** Increases with every change, so consumers can tell snapshots apart. */
@@ -296,12 +301,15 @@ export class LineageSource {
     const both = !this.current;
     const dialect = this.dialect();
     try {
-      const [images, containers] = await Promise.all([
+      const listContainersNow = both || kinds.has('containers');
+      const [images, [containers, containersListedAt]] = await Promise.all([
         both || kinds.has('images') ? this.catalog.listImages(docker, dialect) : Promise.resolve(this.current!.images),
-        both || kinds.has('containers') ? listContainers(docker) : Promise.resolve(this.current!.containers),
+        listContainersNow
+          ? listContainers(docker).then((list) => [list, Date.now()] as const)
+          : Promise.resolve([this.current!.containers, this.current!.containersListedAt] as const),
       ]);
       this.lastError = undefined;
-      this.current = { images, containers, dialect, version: ++this.version };
+      this.current = { images, containers, containersListedAt, dialect, version: ++this.version };
       this.emitter.emit('change');
     } catch (err) {
       this.lastError = err;

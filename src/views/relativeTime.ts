@@ -55,8 +55,9 @@ export class RelativeTimes implements vscode.Disposable {
   private observe(): void {
     const snap = this.source.snapshot;
     if (!snap) return;
-    const now = Date.now();
-    for (const c of snap.containers) this.clock.observe(c.id, c.status, now);
+    // The texts are true when the containers were listed, not now: an images-only refresh
+    // (a build, a tag) keeps an older list, and anchoring its texts at now set the times back.
+    for (const c of snap.containers) this.clock.observe(c.id, c.status, snap.containersListedAt);
     this.clock.retain(snap.containers.map((c) => c.id));
     this.schedule();
   }

@@ -77,6 +77,7 @@ for (const target of ENGINES) {
       try {
         let view = source.acquire();
         await waitFor('first snapshot', () => source.snapshot);
+        const listedAt = source.snapshot!.containersListedAt;
         view.dispose();
         assert.ok(engine.events.open, 'the connection still holds the stream');
         const since = Date.now();
@@ -95,7 +96,11 @@ for (const target of ENGINES) {
         await sleep(300);
         const after = summary(proxy.requestsSince(shown));
         assert.ok(after.includes('GET /images/json'), after.join(', '));
-        if (!seen.some((e) => e.startsWith('container '))) assert.ok(!after.includes('GET /containers/json'), `only images were stale: ${after.join(', ')}`);
+        if (!seen.some((e) => e.startsWith('container '))) {
+          assert.ok(!after.includes('GET /containers/json'), `only images were stale: ${after.join(', ')}`);
+          // The kept container list keeps its time: its "Up 5 minutes" texts are as old as it is.
+          assert.equal(source.snapshot!.containersListedAt, listedAt, 'an images-only refresh must not re-date the container list');
+        } else assert.ok(source.snapshot!.containersListedAt > listedAt, 'a container list taken again carries its new time');
         view.dispose();
       } finally {
         sub.dispose();
