@@ -9,6 +9,7 @@ import { ATTACH_SHELL_COMMAND, execInContainer, type ExecSession } from '../engi
 import { readLogs } from '../engine/logs';
 import type { EngineConnection } from '../engine/connection';
 import { SessionPty } from './sessionPty';
+import { shellEnd } from '../core/shellEnd';
 
 /** A terminal's text: the terminal wants CRLF line ends. */
 function crlf(text: string): string {
@@ -87,8 +88,17 @@ class ShellPty extends SessionPty<ExecSession> {
   protected attach(session: ExecSession): void {
     session.onData((_s, d) => this.writeEmitter.fire(this.decoder.decode(d, { stream: true })));
     session.onExit((code) => {
-      this.log.info(`shell in ${this.name} ended (exit ${code ?? '–'}); the container keeps running`);
-      this.ended(`\r\n[shell exited${code !== null ? ` with code ${code}` : ''}; ${this.name} keeps running]\r\n`, code);
+      void (async () => {
+        // Did the user leave the shell, or did the container stop under it (Stop Container)?
+        const state = await this.engine
+          .docker()
+          .getContainer(this.id)
+          .inspect()
+          .then((i) => ({ running: i.State.Running, exitCode: i.State.ExitCode }), () => ({ running: undefined }));
+        const end = shellEnd(this.name, code, state);
+        this.log.info(`shell in ${this.name} ended (exit ${code ?? '–'}); the container ${state.running ? 'keeps running' : 'is not running'}`);
+        this.ended(end.text, end.code ?? null, !end.close);
+      })();
     });
   }
 }

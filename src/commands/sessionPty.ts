@@ -41,11 +41,14 @@ export abstract class SessionPty<S extends PtySession> implements vscode.Pseudot
   /** Wire the started session's output and its end (call {@link ended} when it ends by itself). */
   protected abstract attach(session: S): void;
 
-  /** The session ended by itself: unless the user closed the terminal, show `text` and close it. */
-  protected ended(text: string, code: number | null): void {
+  /**
+   * The session ended by itself: unless the user closed the terminal, show `text` and close it
+   * (with `code`), or, with `keepOpen`, leave it open showing `text` (the user closes it).
+   */
+  protected ended(text: string, code: number | null, keepOpen = false): void {
     if (this.closedByUser) return;
     this.writeEmitter.fire(text);
-    this.closeEmitter.fire(code ?? undefined);
+    if (!keepOpen) this.closeEmitter.fire(code ?? undefined);
   }
 
   open(dims: vscode.TerminalDimensions | undefined): void {
