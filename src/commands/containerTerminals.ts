@@ -9,7 +9,7 @@ import { ATTACH_SHELL_COMMAND, execInContainer, type ExecSession } from '../engi
 import { readLogs } from '../engine/logs';
 import type { EngineConnection } from '../engine/connection';
 import { SessionPty } from './sessionPty';
-import { shellEnd } from '../core/shellEnd';
+import { shellEnd, type ContainerAfterShell } from '../core/shellEnd';
 
 /** A terminal's text: the terminal wants CRLF line ends. */
 function crlf(text: string): string {
@@ -90,11 +90,19 @@ class ShellPty extends SessionPty<ExecSession> {
     session.onExit((code) => {
       void (async () => {
         // Did the user leave the shell, or did the container stop under it (Stop Container)?
-        const state = await this.engine
-          .docker()
-          .getContainer(this.id)
-          .inspect()
-          .then((i) => ({ running: i.State.Running, exitCode: i.State.ExitCode }), () => ({ running: undefined }));
+        const inspect = () =>
+          this.engine
+            .docker()
+            .getContainer(this.id)
+            .inspect()
+            .then((i): ContainerAfterShell => ({ running: i.State.Running, exitCode: i.State.ExitCode }), (): ContainerAfterShell => ({ running: undefined }));
+        let state = await inspect();
+        // Killed by a signal (137 = SIGKILL at the end of Stop): the engine marks the container
+        // stopped a moment after the exec ends, so look again for a few seconds.
+        for (let i = 0; i < 12 && state.running && code !== null && code >= 128; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          state = await inspect();
+        }
         const end = shellEnd(this.name, code, state);
         this.log.info(`shell in ${this.name} ended (exit ${code ?? '–'}); the container ${state.running ? 'keeps running' : 'is not running'}`);
         this.ended(end.text, end.code ?? null, !end.close);
