@@ -31,6 +31,12 @@ import { shortId } from '../core/lineage';
 /** Settings section of this feature. */
 const SECTION = 'containerLineage.transactions';
 
+/** The warm pools' idle drain from the setting `poolIdleMinutes` (default 5 minutes), ms; 0 = never. */
+function idleDrainMs(): number {
+  const minutes = vscode.workspace.getConfiguration(SECTION).get<number>('poolIdleMinutes', 5);
+  return Number.isFinite(minutes) ? Math.max(0, minutes) * 60_000 : 5 * 60_000;
+}
+
 /** Arguments accepted by `containerLineage.transactions.run` instead of prompts. */
 export interface RunTransactionsArgs {
   image: string;
@@ -72,11 +78,17 @@ export class ThrowawayFeature implements vscode.Disposable {
   /** The Run Transactions answers, remembered per image. */
   readonly answers: RememberedAnswers<TransactionAnswers>;
   private disposing: Promise<void> | undefined;
+  private readonly config: vscode.Disposable;
 
   constructor(private readonly services: Services) {
     this.context = services.context;
     this.output = vscode.window.createOutputChannel('Container Lineage: Transactions');
     this.answers = new RememberedAnswers(services.context.globalState, 'transactions');
+    // A changed idle drain applies to the pools kept now, not only to the next one.
+    this.config = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(`${SECTION}.poolIdleMinutes`)) return;
+      for (const pool of this.pools.values()) pool.setIdleDrainMs(idleDrainMs());
+    });
   }
 
   /**
@@ -104,15 +116,14 @@ export class ThrowawayFeature implements vscode.Disposable {
       await existing.drain();
     }
     const { security } = securityFromSettings();
-    const idleMinutes = vscode.workspace.getConfiguration(SECTION).get<number>('poolIdleMinutes', 5);
     const pool: WarmPool = new WarmPool(runner, {
       image,
       size,
       security,
-      idleDrainMs: Math.max(0, idleMinutes) * 60_000,
+      idleDrainMs: idleDrainMs(),
       onIdleDrain: () => {
         if (this.pools.get(image) === pool) this.pools.delete(image);
-        this.services.log.info(`warm pool ${image}: drained after ${plural(idleMinutes, 'minute')} without a transaction (setting containerLineage.transactions.poolIdleMinutes)`);
+        this.services.log.info(`warm pool ${image}: drained after ${plural(idleDrainMs() / 60_000, 'minute')} without a transaction (setting containerLineage.transactions.poolIdleMinutes)`);
       },
       onError: (m) => this.services.log.warn(`warm pool ${image}: ${m}`),
     });
@@ -160,6 +171,7 @@ export class ThrowawayFeature implements vscode.Disposable {
 
   dispose(): void {
     void this.shutdown();
+    this.config.dispose();
     this.output.dispose();
   }
 }

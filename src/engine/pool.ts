@@ -51,6 +51,9 @@ export class WarmPool {
   private mode: 'attached' | 'exec';
   private inFlight = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  private idleDrainMs: number;
+  /** When the pool last started or finished a transaction (Date.now() ms). */
+  private lastActivityAt = Date.now();
 
   /**
    * @param runner owner of every container (labels, tracking, removal); its `docker` client is used.
@@ -65,6 +68,19 @@ export class WarmPool {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a whole number ≥ 1, got ${options.size}`);
     if ((options.idleDrainMs ?? 0) < 0) throw new RangeError(`idle drain must be ≥ 0 ms, got ${options.idleDrainMs}`);
     this.mode = options.via ?? 'attached';
+    this.idleDrainMs = options.idleDrainMs ?? 0;
+  }
+
+  /**
+   * Change the idle drain of a running pool (a settings change): the pool drains once `ms` have
+   * passed since its last transaction (at once when they already have); 0 = never.
+   * @param ms idle time before the drain, ms.
+   * @throws RangeError when ms is negative or not finite.
+   */
+  setIdleDrainMs(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`idle drain must be ≥ 0 ms, got ${ms}`);
+    this.idleDrainMs = ms;
+    this.armIdleDrain();
   }
 
   private get docker(): Docker {
@@ -95,6 +111,7 @@ export class WarmPool {
   /** Begin filling the pool in the background (idempotent). */
   start(): void {
     this.refill();
+    if (!this.idleTimer) this.lastActivityAt = Date.now();
     this.armIdleDrain();
   }
 
@@ -112,7 +129,7 @@ export class WarmPool {
   }
 
   private armIdleDrain(): void {
-    const ms = this.options.idleDrainMs ?? 0;
+    const ms = this.idleDrainMs;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     if (ms <= 0 || this.draining || this.inFlight > 0) return;
@@ -120,7 +137,7 @@ export class WarmPool {
       this.idleTimer = undefined;
       if (this.inFlight > 0 || this.draining) return;
       void this.drain().then(() => this.options.onIdleDrain?.());
-    }, ms);
+    }, Math.max(0, this.lastActivityAt + ms - Date.now()));
     this.idleTimer.unref?.();
   }
 
@@ -349,6 +366,7 @@ export class WarmPool {
       timings.total = performance.now() - t0;
       release();
       this.inFlight--;
+      this.lastActivityAt = Date.now();
       this.armIdleDrain();
     }
     return { status, exitCode, stdout: text.stdout, stderr: text.stderr, timings, containerId: current?.id ?? '', removed: !current, error, mode: 'warm' };

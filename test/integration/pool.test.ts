@@ -188,6 +188,21 @@ describe('warm pool (real engine)', function () {
     assert.match(after.error ?? '', /drained/);
   });
 
+  it('a changed idle drain applies to a running pool, counted from its last transaction', async () => {
+    let drained!: () => void;
+    const idleDrained = new Promise<void>((r) => (drained = r));
+    const pool = new WarmPool(runner, { image: IMAGE, size: 1, onIdleDrain: () => drained() });
+    const r = await pool.run({ cmd: ['echo', 'kept'] });
+    assert.equal(r.stdout, 'kept\n', r.error);
+    assert.throws(() => pool.setIdleDrainMs(-1), /idle drain must be ≥ 0 ms/);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(pool.drained, false, 'no idle drain set: the pool stays');
+    pool.setIdleDrainMs(200); // 300 ms already idle: drains now
+    await idleDrained;
+    assert.equal(pool.drained, true);
+    assert.deepEqual(await containersOfSession(docker, runner.owner.sessionId), []);
+  });
+
   it('CLI transactions --warm: a pool of the concurrency, and the report says why it did or did not help', async function () {
     this.timeout(180_000);
     const r = await cli(['transactions', IMAGE, '-n', '5', '-c', '2', '--warm', '--', 'sh', '-c', 'echo hi']);
