@@ -130,7 +130,7 @@ EOF
 # 0 when the socket answers /_ping as Podman (the Libpod-Api-Version header).
 ping_podman() {
   [ -S "$SOCK" ] || return 1
-  curl -s -m 3 -D - -o /dev/null --unix-socket "$SOCK" http://d/_ping 2>/dev/null | grep -qi '^Libpod-Api-Version:'
+  curl -s -m 3 -D - -o /dev/null --unix-socket "$SOCK" http://d/_ping 2>/dev/null | grep -i '^Libpod-Api-Version:' >/dev/null
 }
 
 service_pid() {

@@ -157,7 +157,7 @@ check_demo() {
   echo "$out"
   url="$(grep -oE 'http://127\.0\.0\.1:[0-9]+/\?folder=[^ ]+' <<<"$out" | head -n 1)"
   if [ -z "$url" ]; then echo "npm run demo printed no URL"; rc=1
-  elif ! curl -fsS "$url" | grep -q 'workbench'; then echo "$url does not serve the workbench"; rc=1
+  elif ! curl -fsS "$url" | grep 'workbench' >/dev/null; then echo "$url does not serve the workbench"; rc=1
   elif [ ! -d "${url#*folder=}" ]; then echo "the demo workspace ${url#*folder=} does not exist"; rc=1
   elif case "$(realpath "${url#*folder=}")/" in "$(realpath "$ROOT")"/*) true ;; *) false ;; esac; then
     echo "the demo workspace ${url#*folder=} is inside the checkout: edits in the demo would change the repository"; rc=1
