@@ -21,12 +21,32 @@ else
   benches=(bench/*.mjs bench/*.ts)
 fi
 status=0
+out="$(mktemp -d "${TMPDIR:-/tmp}/cl-bench.XXXXXX")"
+trap 'rm -rf "$out"' EXIT
+ran=()
 for bench in "${benches[@]}"; do
   [ -f "$bench" ] || { echo "bench: no such benchmark $bench" >&2; status=1; continue; }
   echo "== $bench"
+  name="$(basename "$bench")"
+  ran+=("$name")
+  rc=0
   case "$bench" in
-    *.ts) node --import tsx "$bench" || status=1 ;;
-    *) node "$bench" || status=1 ;;
+    *.ts) node --import tsx "$bench" 2>&1 | tee "$out/$name.log" || rc=$? ;;
+    *) node "$bench" 2>&1 | tee "$out/$name.log" || rc=$? ;;
   esac
+  [ "$rc" -eq 0 ] || { status=1; echo "FAILED (exit $rc)" >>"$out/$name.status"; }
 done
+# One table at the end: every goal or target line a bench printed (each says its figure against its
+# same-run baseline and "met" / "NOT met"), per bench, and the benches that failed to run.
+echo
+echo "== goals: each bench's goal and target lines (figures are same-run ratios)"
+met=0 notmet=0
+for name in "${ran[@]}"; do
+  if [ -f "$out/$name.status" ]; then echo "  $name: $(cat "$out/$name.status")"; fi
+  while IFS= read -r line; do
+    echo "  $name: ${line#"${line%%[![:space:]]*}"}"
+    if grep -qiE 'not met' <<<"$line"; then notmet=$((notmet + 1)); else met=$((met + 1)); fi
+  done < <(grep -iE '(goal|target).*\b(met|not met)\b' "$out/$name.log" || true)
+done
+echo "  lines with every figure met: $met; lines with a figure NOT met: $notmet"
 exit "$status"
