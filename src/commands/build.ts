@@ -17,32 +17,16 @@ import { deriveImageName } from '../core/tagname';
 import { buildWithProvenance, type ProvenanceBuildResult } from '../engine/provenanceBuild';
 import { RecipeStore } from '../store/recipeStore';
 import { BuildDiagnostics } from './buildDiagnostics';
-import { askBuildArgs, formatBuildArgs, isDockerfileDocument, pickContextFolder, pickTarget, resolveImageName, type BuildCommandOptions } from './buildPrompts';
+import { BUILD_COMMAND, isDockerfileDocument } from '../core/commandIds';
+import { revealImageInTree } from '../views/reveal';
+import { askBuildArgs, formatBuildArgs, pickContextFolder, pickTarget, resolveImageName, type BuildCommandOptions } from './buildPrompts';
 
-export { isDockerfileDocument, resolveImageName, parseBuildArgs, type BuildCommandOptions } from './buildPrompts';
+export { resolveImageName, parseBuildArgs, type BuildCommandOptions } from './buildPrompts';
 
-export const BUILD_COMMAND = 'containerLineage.buildImage';
-/** Reveal command of the Images view (lineage feature); used only when registered. */
-const REVEAL_IMAGE_COMMAND = 'containerLineage.images.reveal';
 const LAST_TAG_KEY = 'containerLineage.build.lastTag';
 const LAST_ARGS_KEY = 'containerLineage.build.lastArgs';
 /** Name of the output channel that shows the build output. */
 export const BUILD_OUTPUT_CHANNEL = 'Container Lineage: Build';
-
-/**
- * Reveal and select an image in the Images view. Uses the lineage feature's reveal command
- * (`containerLineage.images.reveal`, argument: image ID) when it is registered; otherwise
- * refreshes and focuses the view.
- */
-export async function revealImageInTree(imageId: string): Promise<void> {
-  const all = await vscode.commands.getCommands(true);
-  if (all.includes(REVEAL_IMAGE_COMMAND)) {
-    await vscode.commands.executeCommand(REVEAL_IMAGE_COMMAND, imageId);
-    return;
-  }
-  if (all.includes('containerLineage.images.refresh')) await vscode.commands.executeCommand('containerLineage.images.refresh');
-  await vscode.commands.executeCommand('containerLineage.images.focus');
-}
 
 const short = (text: string, n: number): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 

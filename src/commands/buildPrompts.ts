@@ -3,7 +3,7 @@
  * each skipped when its answer is given or when prompting is off.
  */
 import * as vscode from 'vscode';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { targetStage, type DockerfileModel } from '../core/dockerfile';
 import { validateImageName } from '../core/tagname';
 
@@ -25,13 +25,6 @@ export interface BuildCommandOptions {
   showOutput?: boolean;
   /** Never prompt: use the given or default values (tests, automation). */
   noPrompt?: boolean;
-}
-
-/** Whether a document is a Dockerfile by language or name. */
-export function isDockerfileDocument(doc: vscode.TextDocument): boolean {
-  if (doc.languageId === 'dockerfile') return true;
-  const name = basename(doc.uri.path);
-  return /^(Dockerfile|Containerfile)(\..*)?$/i.test(name) || /\.(dockerfile|containerfile)$/i.test(name);
 }
 
 /** Parse "K=V K2=V2" (space or comma separated; a bare K takes no value and is skipped). */

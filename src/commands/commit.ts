@@ -6,13 +6,12 @@
  * are remembered per image. The author comes from the setting. The new image appears under the
  * container's image.
  */
-import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { classifyContainer, commitCandidates } from '../core/labels';
 import { deriveImageName, validateImageName } from '../core/tagname';
 import { commitContainer, validateCommitChanges, type CommitResult } from '../engine/commit';
-import { revealImageInTree } from './build';
+import { revealImageInTree } from '../views/reveal';
 import { RememberedAnswers, runSteps, type Step } from './multiStep';
 
 /** "CMD [\"sh\"]; ENV A=1" → one instruction per entry. */

@@ -16,7 +16,8 @@ import { buildLineage } from '../core/lineage';
 import { planFromLenses, statusTitle, type LocalImageView } from '../core/fromlens';
 import type { LineageSource } from '../engine/lineageSource';
 import { lineageSourceFor } from '../views/sharedSource';
-import { BUILD_COMMAND, isDockerfileDocument, revealImageInTree } from '../commands/build';
+import { BUILD_COMMAND, isDockerfileDocument } from '../core/commandIds';
+import { revealImageInTree } from '../views/reveal';
 import { contributedFromLenses, fromLensContributors } from './fromLensContributions';
 
 export const SHOW_IN_TREE_COMMAND = 'containerLineage.showBaseInTree';
