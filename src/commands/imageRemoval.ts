@@ -11,7 +11,7 @@
  */
 import * as vscode from 'vscode';
 import { countList, plural } from '../core/format';
-import { bestTag, removalPlan, shortId, type LineageNode } from '../core/lineage';
+import { bestRepoTag, bestTag, removalPlan, shortId, type LineageNode } from '../core/lineage';
 import { decideRemoval, describeBlockers, describePlan, imageNames, planCounts } from '../core/removal';
 import { removeSubtree } from '../engine/containers';
 import { engineErrorMessage, ImageConflictError, removeImage, untagImage } from '../engine/images';
@@ -35,7 +35,7 @@ async function chooseTag(node: LineageNode, arg: unknown): Promise<string | null
   if (typeof arg === 'string' && tags.includes(arg)) return arg;
   if (arg !== undefined || tags.length < 2) return null;
   const picked = await vscode.window.showQuickPick(
-    [...tags].sort((a, b) => (a === bestTag(node.image) ? -1 : b === bestTag(node.image) ? 1 : a.localeCompare(b))).map((t) => ({
+    [...tags].sort((a, b) => (a === bestRepoTag(node.image) ? -1 : b === bestRepoTag(node.image) ? 1 : a.localeCompare(b))).map((t) => ({
       label: t,
       description: `untag: the image keeps ${tags.filter((x) => x !== t).join(', ')}`,
     })),

@@ -6,6 +6,7 @@
  * the same image starts from them.
  */
 import * as vscode from 'vscode';
+import { stepPosition } from '../core/stepCount';
 
 /** A free-text step. */
 export interface InputStep<S> {
@@ -46,7 +47,8 @@ type Outcome = 'next' | 'back' | 'cancel';
 
 /**
  * Run the steps in order on `state` (changed in place). The title is `title(state)` (it may name
- * what an earlier step chose); each step shows "n/N" counting only the steps not skipped.
+ * what an earlier step chose); each step shows "n/N" ({@link stepPosition}: steps left out
+ * before it are not counted; steps after it are, so N never grows).
  * @returns the state after the last step, or undefined when the user cancelled (Escape, focus lost).
  */
 export async function runSteps<S>(title: (s: S) => string, steps: Step<S>[], state: S): Promise<S | undefined> {
@@ -58,8 +60,7 @@ export async function runSteps<S>(title: (s: S) => string, steps: Step<S>[], sta
       i++;
       continue;
     }
-    const shown = steps.filter((s) => !s.skip?.(state));
-    const position = { step: shown.indexOf(step) + 1, total: shown.length, back: history.length > 0 };
+    const position = { ...stepPosition(steps.map((s) => !!s.skip?.(state)), i), back: history.length > 0 };
     const outcome = step.kind === 'input' ? await inputStep(step, state, title(state), position) : await pickStep(step, state, title(state), position);
     if (outcome === 'cancel') return undefined;
     if (outcome === 'back') {

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { OverheadReport } from '../core/experiment';
+import { bestRepoTag, type ImageRecord } from '../core/lineage';
 import type { Services } from '../services';
 import { OverheadPanel, type OpenTarget } from '../webview/overheadPanel';
 import type { ProbeResult, RunRequest } from '../webview/protocol';
@@ -21,8 +22,8 @@ export function overheadTarget(arg: unknown): OpenTarget {
   if (typeof a.image === 'string') return { image: a.image };
   if (typeof a.containerId === 'string') return { containerId: a.containerId };
   if (a.kind === 'image' && a.node?.image) {
-    const img = a.node.image as { id?: string; repoTags?: string[] };
-    return { image: img.repoTags?.[0] ?? img.id };
+    const img = a.node.image as ImageRecord;
+    return { image: bestRepoTag(img) ?? img.id };
   }
   if (a.kind === 'container' && a.container && typeof a.container.id === 'string') {
     return { containerId: a.container.id, image: typeof a.container.image === 'string' ? a.container.image : undefined };

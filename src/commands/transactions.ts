@@ -26,7 +26,7 @@ import { showReport } from '../views/reports';
 import { askTransactions, describeRun, type TransactionAnswers } from './transactionPrompts';
 import { RememberedAnswers, wholeNumberAtLeast } from './multiStep';
 import { countList, formatBytes, plural } from '../core/format';
-import { shortId } from '../core/lineage';
+import { bestRepoTag, shortId, type ImageRecord } from '../core/lineage';
 
 /** Settings section of this feature. */
 const SECTION = 'containerLineage.transactions';
@@ -183,8 +183,9 @@ export class ThrowawayFeature implements vscode.Disposable {
  */
 export async function pickImage(feature: { runner(): { docker: TransactionRunner['docker'] } }, arg: unknown, placeHolder: string, ask = true): Promise<string | undefined> {
   if (typeof arg === 'string' && arg) return arg;
-  const item = arg as { kind?: string; node?: { image?: { id: string; repoTags?: string[] } } } | undefined;
-  if (item?.kind === 'image' && item.node?.image) return item.node.image.repoTags?.[0] ?? item.node.image.id;
+  const item = arg as { kind?: string; node?: { image?: ImageRecord } } | undefined;
+  // The tag the row shows, not repoTags[0] (the engine's order: maybe another tag of the image).
+  if (item?.kind === 'image' && item.node?.image) return bestRepoTag(item.node.image) ?? item.node.image.id;
   if (!ask) return undefined;
   let choices;
   try {

@@ -208,20 +208,43 @@ export function shortId(id: string): string {
 }
 
 /**
+ * Index into `repoTags` (and `names`) of an image's best tag by its shown name ({@link
+ * ImageRecord.names}, else the tag): a `:latest` tag first, then the shortest, then alphabetical;
+ * -1 for a dangling image.
+ */
+function bestTagIndex(image: Pick<ImageRecord, 'repoTags' | 'names'>): number {
+  if (image.repoTags.length === 0) return -1;
+  const shown = image.names && image.names.length === image.repoTags.length ? image.names : image.repoTags;
+  const better = (a: string, b: string): boolean => {
+    const la = a.endsWith(':latest') ? 0 : 1;
+    const lb = b.endsWith(':latest') ? 0 : 1;
+    return la !== lb ? la < lb : a.length !== b.length ? a.length < b.length : a < b;
+  };
+  let best = 0;
+  for (let i = 1; i < shown.length; i++) if (better(shown[i], shown[best])) best = i;
+  return best;
+}
+
+/**
+ * The repo tag behind the name an image's tree row shows ({@link bestTag}): the full name the
+ * engine knows (Podman: `localhost/team/base:1` where the row says `team/base:1`), or undefined
+ * for a dangling image. Commands started from a row use this, never `repoTags[0]` (the engine's
+ * order, which may be another tag of the same image).
+ */
+export function bestRepoTag(image: Pick<ImageRecord, 'repoTags' | 'names'>): string | undefined {
+  const i = bestTagIndex(image);
+  return i < 0 ? undefined : image.repoTags[i];
+}
+
+/**
  * The label to show for an image: its best tag by its shown name ({@link ImageRecord.names}, else
  * the tag; a `:latest` tag first, then the shortest, then alphabetical), or for dangling images
  * `<none>@sha256:<12 hex>` from the first repo digest (`repo@sha256:…` shortened), or
  * `<none> <short ID>`.
  */
 export function bestTag(image: Pick<ImageRecord, 'id' | 'repoTags' | 'repoDigests' | 'names'>): string {
-  if (image.repoTags.length > 0) {
-    const shown = image.names && image.names.length === image.repoTags.length ? image.names : image.repoTags;
-    return [...shown].sort((a, b) => {
-      const la = a.endsWith(':latest') ? 0 : 1;
-      const lb = b.endsWith(':latest') ? 0 : 1;
-      return la - lb || a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-    })[0];
-  }
+  const i = bestTagIndex(image);
+  if (i >= 0) return (image.names && image.names.length === image.repoTags.length ? image.names : image.repoTags)[i];
   const digest = image.repoDigests[0];
   if (digest) {
     const at = digest.indexOf('@');

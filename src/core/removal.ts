@@ -7,7 +7,7 @@
  * when nothing is built on it and no container uses it; removing it together with everything
  * built on it is a separate, explicit action whose confirmation names every tag it deletes.
  */
-import { bestTag, removalPlan, shortId, type LineageNode, type RemovalPlan } from './lineage';
+import { bestRepoTag, removalPlan, shortId, type LineageNode, type RemovalPlan } from './lineage';
 import { countList, plural } from './format';
 
 /** The decision for "Remove Image…" on one image (optionally on one of its tags). */
@@ -26,7 +26,7 @@ export type RemoveDecision =
  */
 export function decideRemoval(node: LineageNode, tag?: string): RemoveDecision {
   const tags = node.image.repoTags;
-  const chosen = tag !== undefined && tags.includes(tag) ? tag : tags.includes(bestTag(node.image)) ? bestTag(node.image) : tags[0];
+  const chosen = tag !== undefined && tags.includes(tag) ? tag : bestRepoTag(node.image);
   if (chosen !== undefined && tags.length > 1) return { kind: 'untag', node, tag: chosen, remaining: tags.filter((t) => t !== chosen) };
   const plan = removalPlan(node);
   if (plan.descendants.length || plan.containers.length) return { kind: 'blocked', node, plan };
