@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EngineCallRecorder } from '../../src/engine/callTrace';
 import { runBatch } from '../../src/engine/batch';
@@ -15,6 +16,7 @@ import type { TransactionRunner } from '../../src/engine/transaction';
 import { runBounded } from '../../src/core/schedule';
 import { analyseScaling, type ScalingAnalysis, type ScalingSeries } from '../../src/core/throughput';
 import { ratio, throughput } from '../../src/core/stats';
+import { ProcCpuWindow, procCpuAvailable, type CpuGroup } from './procCpu';
 
 /** Busy and total CPU jiffies of the whole machine (all cores), or undefined off Linux. */
 function machineCpu(): { busy: number; total: number } | undefined {
@@ -29,6 +31,9 @@ function machineCpu(): { busy: number; total: number } | undefined {
 
 interface Accumulated extends ScalingSeries {
   latencySumMs: number;
+  /** CPU ms by process group summed over rounds (bench/lib/procCpu). */
+  cpuByGroup: Partial<Record<CpuGroup, number>>;
+  machineBusyMs: number;
 }
 
 function emptySeries(concurrency: number): Accumulated {
@@ -43,6 +48,8 @@ function emptySeries(concurrency: number): Accumulated {
     processCpuMsPerTransaction: NaN,
     machineBusy: NaN,
     latencySumMs: 0,
+    cpuByGroup: {},
+    machineBusyMs: 0,
   };
 }
 
@@ -60,9 +67,15 @@ class Probe {
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
     const m0 = machineCpu();
+    const win = procCpuAvailable() ? new ProcCpuWindow() : undefined;
     const t0 = performance.now();
     const { completed, latenciesMs } = await run();
     const wall = performance.now() - t0;
+    const w = win?.stop();
+    if (w) {
+      for (const [g, ms] of Object.entries(w.byGroup)) series.cpuByGroup[g as CpuGroup] = (series.cpuByGroup[g as CpuGroup] ?? 0) + ms;
+      series.machineBusyMs += w.machineBusyMs;
+    }
     const m1 = machineCpu();
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
@@ -73,7 +86,7 @@ class Probe {
     this.elu.active += elu.active;
     this.elu.idle += elu.idle;
     this.lagMax.push(lag.percentile(99) / 1e6);
-    this.cpuUs += cpu.user + cpu.system;
+    this.cpuUs += cpu.user + cpu.system - (w?.pollerMs ?? 0) * 1000; // the /proc poller is not ours
     if (m0 && m1) {
       this.cpu.busy += m1.busy - m0.busy;
       this.cpu.total += m1.total - m0.total;
@@ -105,6 +118,36 @@ async function cliBatch(image: string, count: number, concurrency: number): Prom
     });
   });
   return { completed: count, latenciesMs };
+}
+
+const ENGINE_GROUPS: CpuGroup[] = ['dockerd', 'containerd', 'containerd-shim', 'runc', 'kernel threads', 'container processes'];
+
+/**
+ * The CPU budget lines: CPU ms per transaction by process group at c1 and c`high`, and the ceiling
+ * it implies. With C CPU-ms per transaction (engine groups + the client: this process or the docker
+ * CLI) on K cores, throughput cannot exceed K × 1000 / C per s, so c`high`/c1 cannot exceed
+ * (K × 1000 / C) / (c1 throughput) — Amdahl-free, a pure CPU-capacity bound.
+ */
+function cpuLines(ours: readonly Accumulated[], cli: readonly Accumulated[], oursC1: number, cliC1: number, high: number): string[] {
+  if (!procCpuAvailable() || ours[0].machineBusyMs === 0) return [];
+  const cores = os.availableParallelism();
+  const per = (s: Accumulated, g: CpuGroup) => (s.cpuByGroup[g] ?? 0) / s.transactions;
+  const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+  const groups: CpuGroup[] = [...ENGINE_GROUPS, 'this process', 'docker CLI'];
+  const sum = (s: Accumulated, client: CpuGroup) => [...ENGINE_GROUPS, client].reduce((t, g) => t + per(s, g), 0);
+  const lines = [
+    `  CPU ms per transaction by process (/proc/<pid>/stat, polled; ${cores} cores):  ours c1 → c${high}  |  CLI c1 → c${high}`,
+    ...groups.map((g) => `    ${g.padEnd(22)} ${f(per(ours[0], g)).padStart(5)} → ${f(per(ours[1], g)).padStart(5)}  | ${f(per(cli[0], g)).padStart(5)} → ${f(per(cli[1], g)).padStart(5)}`),
+    `    ${'attributed total'.padEnd(22)} ${f(sum(ours[0], 'this process')).padStart(5)} → ${f(sum(ours[1], 'this process')).padStart(5)}  | ${f(sum(cli[0], 'docker CLI')).padStart(5)} → ${f(sum(cli[1], 'docker CLI')).padStart(5)}`,
+    `    ${'machine busy (all)'.padEnd(22)} ${f(ours[0].machineBusyMs / ours[0].transactions).padStart(5)} → ${f(ours[1].machineBusyMs / ours[1].transactions).padStart(5)}  | ${f(cli[0].machineBusyMs / cli[0].transactions).padStart(5)} → ${f(cli[1].machineBusyMs / cli[1].transactions).padStart(5)}  (the rest: other users + what polling missed)`,
+  ];
+  const ceiling = (s: Accumulated, client: CpuGroup, c1: number) => (cores * 1000) / sum(s, client) / c1;
+  lines.push(
+    `  CPU ceiling: with ${f(sum(ours[1], 'this process'))} CPU-ms per transaction (at c${high}) on ${cores} cores, ours cannot exceed ${f((cores * 1000) / sum(ours[1], 'this process'), 2)}/s, ` +
+      `i.e. c${high}/c1 ≤ ×${f(ceiling(ours[1], 'this process', oursC1), 2)} (CLI: ≤ ×${f(ceiling(cli[1], 'docker CLI', cliC1), 2)}); ` +
+      `the engine's share (dockerd+containerd+shim+runc+kernel) is ${f((100 * ENGINE_GROUPS.reduce((t, g) => t + per(ours[1], g), 0)) / sum(ours[1], 'this process'))}%`,
+  );
+  return lines;
 }
 
 /** Figures of the throughput part of bench/transactions. */
@@ -164,6 +207,7 @@ export async function measureThroughput(
       `our CPU ${f(ours[0].processCpuMsPerTransaction)} → ${f(ours[1].processCpuMsPerTransaction)} ms per transaction; slots busy ${f(a.inFlight[0], 2)} → ${f(a.inFlight[1], 2)}; ` +
       `machine CPU busy ${pct(ours[0].machineBusy)} → ${pct(ours[1].machineBusy)} (CLI series ${pct(cli[0].machineBusy)} → ${pct(cli[1].machineBusy)})`,
     `  what serialises: ${a.verdict}`,
+    ...cpuLines(ours, cli, a.throughput[0], cliThr[0], high),
   ];
   return { ours: a, oursSeries: [ours[0], ours[1]], cli: { throughput: cliThr, ratio: cliRatio }, lines };
 }
