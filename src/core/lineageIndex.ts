@@ -3,14 +3,16 @@
  * nearest image chain that is a strict prefix of it; plus the history rules that order images
  * with the same chain. Pure logic.
  *
- * Chains are found by hash, not by walking a trie: each image's chain is hashed prefix by prefix
- * (a rolling hash over its diff IDs, one multiply per layer), every image's full chain goes into
- * one map by its hash, and the nearest image-chain ancestor of a chain is the first of its own
- * prefix hashes, longest first, that names a chain of that length with the same diff IDs. Every
- * hash hit is confirmed by comparing the diff IDs, so a collision costs time, never a wrong
- * answer. Time: linear in the total number of layers (each chain's prefixes are hashed once and
- * looked up at most once; a confirmed match compares at most the ancestor's layers once).
- * The trie this replaces cost one string-keyed map lookup per layer and one map per prefix.
+ * Chains live in a prefix trie over interned diff IDs: each distinct diff ID gets a small integer
+ * once (one string-keyed map lookup per layer, which V8 answers from the string's cached hash),
+ * and a trie node is the pair (parent node, layer number), found in an open-addressing table of
+ * 32-bit integers (no per-node object or map). An image's chain is the node its last layer ends
+ * on; images ending on the same node share a chain. The nearest image-chain ancestor of a chain
+ * is the nearest trie ancestor (other than the empty root) where some image's chain ends, found
+ * for every node in one pass in creation order (a parent is always created before its child).
+ * Time: linear in the total number of layers; memory: a few 32-bit integers per distinct prefix.
+ * Replaces a rolling hash of the diff-ID strings (which read every diff ID's characters, built
+ * boxed numeric map keys and confirmed each hit by comparing strings).
  */
 
 import type { HistoryEntry, ImageRecord } from './lineageRecords';
@@ -25,23 +27,28 @@ export interface ChainNode {
   readonly images: ImageRecord[];
   /** Their positions in the indexed list, same order. */
   readonly members: number[];
-  /** Offset of this chain's prefix hashes in the index's hash table. */
-  readonly hashAt: number;
-  /** Next chain with the same full-chain hash (a collision list, almost always empty). */
-  sameHash?: ChainNode;
-  /** Cache of {@link ChainIndex.nearestAncestor}: null when there is none. */
-  ancestor?: ChainNode | null;
+  /** The chain's node in the index's prefix trie (0 is the empty chain). */
+  readonly at: number;
 }
 
 /** The chain index of a list of images. */
 export interface ChainIndex {
   /** Chain of each image, by its position in the indexed list. */
   readonly chainOf: readonly ChainNode[];
+  /** Each image's place in its chain's {@link ChainNode.images} (and `members`), by position. */
+  readonly slotOf: Int32Array;
   /**
    * Nearest chain strictly above `node` (a strict, non-empty prefix of it) that is some image's
    * whole chain; undefined when there is none.
    */
   nearestAncestor(node: ChainNode): ChainNode | undefined;
+}
+
+/** True when `a` and `b` agree on their first `depth` diff IDs. */
+function sameLayers(a: readonly string[], b: readonly string[], depth: number): boolean {
+  if (a === b) return true;
+  for (let i = depth - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Hash of one diff ID: its length and last 8 characters (32 bits of the sha256 hex). */
@@ -52,66 +59,118 @@ function layerHash(layer: string): number {
   return h;
 }
 
-/** Next prefix hash: the chain so far, then one more diff ID. */
-function roll(h: number, layer: string): number {
-  const x = Math.imul(h ^ layerHash(layer), 0x9e3779b1);
-  return x ^ (x >>> 15);
-}
-
-const EMPTY_CHAIN_HASH = 0x2545f491;
-
-/** True when `a` and `b` agree on their first `depth` diff IDs. */
-function sameLayers(a: readonly string[], b: readonly string[], depth: number): boolean {
-  if (a === b) return true;
-  for (let i = depth - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
-  return true;
+/** Trie slot hash of (parent node, layer number): multiplicative (Knuth), high bits used. */
+function edgeHash(parent: number, layerHash: number): number {
+  return Math.imul(parent ^ Math.imul(layerHash, 0x85ebca6b), 0x9e3779b1);
 }
 
 /**
- * Index the images' layer chains. Time and memory linear in the total number of layers (one
- * 32-bit hash per layer).
+ * Index the images' layer chains. Time and memory linear in the total number of layers (see the
+ * module comment); throws nothing.
  */
 export function buildChainIndex(images: readonly ImageRecord[]): ChainIndex {
-  let total = 0;
-  for (const image of images) total += image.layers.length + 1;
-  const hashes = new Int32Array(total);
-  const byHash = new Map<number, ChainNode>();
-  const chainOf: ChainNode[] = new Array<ChainNode>(images.length);
-  let at = 0;
-  for (let i = 0; i < images.length; i++) {
-    const image = images[i]!;
-    const layers = image.layers;
-    const depth = layers.length;
-    let h = EMPTY_CHAIN_HASH;
-    hashes[at] = h;
-    for (let k = 0; k < depth; k++) hashes[at + k + 1] = h = roll(h, layers[k]!);
-    let node = byHash.get(h);
-    while (node && !(node.depth === depth && sameLayers(node.layers, layers, depth))) node = node.sameHash;
-    if (node) {
-      node.images.push(image);
-      node.members.push(i);
-    } else {
-      node = { depth, layers, images: [image], members: [i], hashAt: at, sameHash: byHash.get(h) };
-      byHash.set(h, node);
+  const n = images.length;
+  // Trie nodes 1.. (0 is the root, the empty chain): parent node, diff-ID hash and diff ID of each.
+  let capacity = 1024;
+  let up = new Int32Array(capacity);
+  let hashOf = new Int32Array(capacity);
+  const layerOf: string[] = [''];
+  let count = 1;
+  // Open-addressing table of node numbers (0 = empty), at most half full.
+  let bits = 11;
+  let table = new Int32Array(1 << bits);
+  let mask = (1 << bits) - 1;
+  const grow = (): void => {
+    capacity *= 2;
+    const u = new Int32Array(capacity);
+    u.set(up);
+    up = u;
+    const h = new Int32Array(capacity);
+    h.set(hashOf);
+    hashOf = h;
+    bits++;
+    table = new Int32Array(1 << bits);
+    mask = (1 << bits) - 1;
+    const shift = 32 - bits;
+    for (let c = 1; c < count; c++) {
+      let s = edgeHash(up[c]!, hashOf[c]!) >>> shift;
+      while (table[s] !== 0) s = (s + 1) & mask;
+      table[s] = c;
     }
-    chainOf[i] = node;
-    at += depth + 1;
-  }
-  const nearestAncestor = (node: ChainNode): ChainNode | undefined => {
-    if (node.ancestor !== undefined) return node.ancestor ?? undefined;
-    let found: ChainNode | undefined;
-    for (let k = node.depth - 1; k >= 1 && !found; k--) {
-      for (let c = byHash.get(hashes[node.hashAt + k]!); c; c = c.sameHash) {
-        if (c.depth === k && sameLayers(c.layers, node.layers, k)) {
-          found = c;
-          break;
+  };
+  const ends = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const layers = images[i]!.layers;
+    let node = 0;
+    // Once a prefix is new, every longer prefix of this chain is new too: no lookups.
+    let fresh = false;
+    for (let k = 0; k < layers.length; k++) {
+      const layer = layers[k]!;
+      const lh = layerHash(layer);
+      let s = edgeHash(node, lh) >>> (32 - bits);
+      if (!fresh) {
+        let c = table[s]!;
+        while (c !== 0 && (up[c] !== node || hashOf[c] !== lh || layerOf[c] !== layer)) {
+          s = (s + 1) & mask;
+          c = table[s]!;
         }
+        if (c !== 0) {
+          node = c;
+          continue;
+        }
+        fresh = true;
+      }
+      if (count === capacity) {
+        grow();
+        s = edgeHash(node, lh) >>> (32 - bits);
+      }
+      while (table[s] !== 0) s = (s + 1) & mask;
+      table[s] = count;
+      up[count] = node;
+      hashOf[count] = lh;
+      layerOf.push(layer);
+      node = count++;
+    }
+    ends[i] = node;
+  }
+
+  // Chains: one per trie node where some image's chain ends (numbered from 1 in chainAt).
+  const chainAt = new Int32Array(count);
+  const chains: ChainNode[] = [];
+  const chainOf: ChainNode[] = new Array<ChainNode>(n);
+  const slotOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = ends[i]!;
+    const c = chainAt[at]!;
+    let chain: ChainNode;
+    if (c === 0) {
+      const image = images[i]!;
+      chain = { depth: image.layers.length, layers: image.layers, images: [image], members: [i], at };
+      chains.push(chain);
+      chainAt[at] = chains.length;
+    } else {
+      chain = chains[c - 1]!;
+      slotOf[i] = chain.images.length;
+      chain.images.push(images[i]!);
+      chain.members.push(i);
+    }
+    chainOf[i] = chain;
+  }
+
+  // Nearest chain-ending strict ancestor of every node (0: none), on first use.
+  let near: Int32Array | undefined;
+  const nearestAncestor = (node: ChainNode): ChainNode | undefined => {
+    if (!near) {
+      near = new Int32Array(count);
+      for (let c = 1; c < count; c++) {
+        const p = up[c]!;
+        near[c] = p !== 0 && chainAt[p] !== 0 ? p : near[p]!;
       }
     }
-    node.ancestor = found ?? null;
-    return found;
+    const a = near[node.at]!;
+    return a === 0 ? undefined : chains[chainAt[a]! - 1];
   };
-  return { chainOf, nearestAncestor };
+  return { chainOf, slotOf, nearestAncestor };
 }
 
 /** True when `ancestor`'s chain is a prefix of (or equal to) `node`'s chain. O(ancestor depth). */
