@@ -27,6 +27,7 @@
  */
 
 export * from './lineageRecords';
-export { baseEvidenceFromHistory, imagesNeedingHistory } from './lineageIndex';
+export { imagesNeedingHistory } from './lineageIndex';
+export { baseEvidenceFromHistory } from './lineageHistory';
 export * from './lineageTree';
 export * from './lineageViews';

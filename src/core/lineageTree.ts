@@ -10,7 +10,8 @@ import {
   BASE_DIGEST_LABEL, BASE_NAME_LABEL, isDangling, shortId,
   type ContainerRecord, type ImageRecord, type LineageForest, type LineageNode, type ParentRule,
 } from './lineageRecords';
-import { baseEvidenceFromHistory, buildChainIndex, compareImages, historyParents, historyPrefixMatch, isChainPrefix, oldest, type ChainNode } from './lineageIndex';
+import { buildChainIndex } from './lineageIndex';
+import { baseEvidenceFromHistory, compareImages, historyParents, historyPrefixMatch, oldest } from './lineageHistory';
 
 /** Options for {@link buildLineage}. */
 export interface LineageOptions {
@@ -43,19 +44,29 @@ export function buildLineage(
   }
   const n = all.length;
   const index = buildChainIndex(all);
-  const chainOf = index.chainOf;
-  const positionOf = (image: ImageRecord): number => indexOf.get(image.id)!;
+  const { chainOf, sizeOf, firstOf, slotOf } = index;
 
-  // Same-chain groups: history parents, computed once per chain.
-  const groupParents = new Map<ChainNode, Map<string, ImageRecord>>();
-  const historyParentOf = (node: ChainNode, id: string): ImageRecord | undefined => {
-    if (node.images.length < 2) return undefined;
-    let m = groupParents.get(node);
-    if (!m) groupParents.set(node, (m = historyParents(node.images)));
-    return m.get(id);
+  // Same-chain groups (chains of two images or more), built on first use: their members, the
+  // history parent of each (by place in the group, -1 for none), and the oldest of the group's
+  // heads (members without a history parent; all members when every one has one).
+  interface Group { readonly at: number[]; readonly images: ImageRecord[]; readonly parents: Int32Array; head?: number }
+  const groups = new Map<number, Group>();
+  const groupOf = (chain: number): Group => {
+    let g = groups.get(chain);
+    if (!g) {
+      const at = index.membersOf(chain);
+      const images = at.map((p) => all[p]!);
+      groups.set(chain, (g = { at, images, parents: historyParents(images) }));
+    }
+    return g;
   };
-  // The group's heads: members without a history parent in their group.
-  const groupHeads = (node: ChainNode): ImageRecord[] => node.images.filter((i) => !historyParentOf(node, i.id));
+  const headOf = (g: Group): number => {
+    if (g.head === undefined) {
+      const heads = g.images.filter((_, k) => g.parents[k]! < 0);
+      g.head = g.at[g.images.indexOf(oldest(heads.length > 0 ? heads : g.images))]!;
+    }
+    return g.head;
+  };
 
   // Digest → image (built on first use: only base labels need it), and names as the engine
   // resolves them (core/reference, also on first use: only base-name labels need it).
@@ -89,23 +100,22 @@ export function buildLineage(
     let structural = -1;
     let structuralRule: ParentRule = 'layer-prefix';
     let structuralDetail: string | undefined;
-    const hp = historyParentOf(chain, image.id);
-    if (hp) {
-      structural = positionOf(hp);
+    const hp = sizeOf[chain]! > 1 ? groupOf(chain).parents[slotOf[i]!]! : -1;
+    if (hp >= 0) {
+      structural = groupOf(chain).at[hp]!;
       structuralRule = 'same-layers-history';
     } else {
       const anc = index.nearestAncestor(chain);
-      if (anc) {
-        const members = anc.images;
-        if (members.length === 1) structural = anc.members[0]!;
+      if (anc >= 0) {
+        if (sizeOf[anc] === 1) structural = firstOf[anc]!;
         else {
-          const byHistory = historyPrefixMatch(image, members);
-          if (byHistory) {
-            structural = positionOf(byHistory);
+          const g = groupOf(anc);
+          const byHistory = historyPrefixMatch(image, g.images);
+          if (byHistory >= 0) {
+            structural = g.at[byHistory]!;
             structuralDetail = 'chosen among images with the same layers by history';
           } else {
-            const heads = groupHeads(anc);
-            structural = positionOf(oldest(heads.length > 0 ? heads : members));
+            structural = headOf(g);
             structuralDetail = 'several images share the parent layers and history does not decide; oldest chosen';
           }
         }
@@ -133,7 +143,7 @@ export function buildLineage(
         // a base rebuilt since): the name then must not stand in for it.
         const target = digestLabel ? findDigest(digestLabel) : nameLabel ? (byName ??= new LocalImageIndex(all, options.names)).find(nameLabel) : undefined;
         if (target && target.id !== image.id && target.layers.length <= image.layers.length) {
-          parentAt[i] = positionOf(target);
+          parentAt[i] = indexOf.get(target.id)!;
           edgeRule[i] = 'base-label';
           edgeDetail[i] = digestLabel && findDigest(digestLabel) ? `${BASE_DIGEST_LABEL}=${digestLabel}` : `${BASE_NAME_LABEL}=${nameLabel}`;
           continue;
@@ -198,7 +208,7 @@ export function buildLineage(
       if (p !== edge) node.ruleDetail = `${node.ruleDetail ? node.ruleDetail + '; ' : ''}hidden dangling parent ${shortId(all[edge]!.id)}`;
       parent.children.push(node);
       // A structural parent's chain is a prefix by construction; others are checked.
-      const prefix = (p === edge && (rule === 'layer-prefix' || rule === 'same-layers-history')) || isChainPrefix(chainOf[p]!, chainOf[i]!);
+      const prefix = (p === edge && (rule === 'layer-prefix' || rule === 'same-layers-history')) || index.isPrefix(chainOf[p]!, chainOf[i]!);
       node.uniqueSize = prefix ? Math.max(0, node.image.size - parent.image.size) : node.image.size;
     } else {
       roots.push(node);

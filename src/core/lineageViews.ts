@@ -6,7 +6,7 @@
 
 import { CONTAINER_STATE_GROUPS, containerStateGroup } from './dialect';
 import { bestTag, shortId, type ContainerRecord, type HistoryEntry, type ImageRecord, type LineageNode } from './lineageRecords';
-import { sameEntry } from './lineageIndex';
+import { sameEntry } from './lineageHistory';
 import { compareContainers } from './lineageTree';
 
 /** Depth-first walk (pre-order), iterative. */
