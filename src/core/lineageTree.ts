@@ -10,6 +10,7 @@ import {
   BASE_DIGEST_LABEL, BASE_NAME_LABEL, isDangling, shortId,
   type ContainerRecord, type ImageRecord, type LineageForest, type LineageNode, type ParentRule,
 } from './lineageRecords';
+import { NodesById } from './lineageById';
 import { buildChainIndex } from './lineageIndex';
 import { baseEvidenceFromHistory, compareImages, historyParents, historyPrefixMatch, oldest } from './lineageHistory';
 
@@ -190,11 +191,13 @@ export function buildLineage(
 
   const hide = options.hideDangling === true;
   const roots: LineageNode[] = [];
-  const byId = new Map<string, LineageNode>();
+  let hidden: Uint8Array | undefined;
   for (let i = 0; i < n; i++) {
     const node = nodes[i]!;
-    if (hide && node.dangling) continue;
-    byId.set(node.image.id, node);
+    if (hide && node.dangling) {
+      (hidden ??= new Uint8Array(n))[i] = 1;
+      continue;
+    }
     const edge = parentAt[i]!;
     let p = edge;
     while (p >= 0 && hide && nodes[p]!.dangling) p = parentAt[p]!;
@@ -218,15 +221,19 @@ export function buildLineage(
   // Depths (iterative, parents first) and ordering.
   const byAge = (a: LineageNode, b: LineageNode) => compareImages(a.image, b.image);
   roots.sort(byAge);
-  const stack = [...roots];
+  const stack = roots.slice();
   while (stack.length) {
-    const n = stack.pop()!;
-    n.children.sort(byAge);
-    for (const c of n.children) {
-      c.depth = n.depth + 1;
-      stack.push(c);
+    const node = stack.pop()!;
+    const children = node.children;
+    if (children.length > 1) children.sort(byAge);
+    const depth = node.depth + 1;
+    for (let k = 0; k < children.length; k++) {
+      const c = children[k]!;
+      c.depth = depth;
+      if (c.children.length > 0) stack.push(c);
     }
   }
+  const byId = new NodesById(indexOf, nodes, hidden);
 
   const orphanContainers: ContainerRecord[] = [];
   for (const c of containers) {
@@ -235,7 +242,7 @@ export function buildLineage(
     if (n) n.containers.push(c);
     else orphanContainers.push(c);
   }
-  for (const n of byId.values()) if (n.containers.length > 1) n.containers.sort(compareContainers);
+  for (const node of nodes) if (node.containers.length > 1) node.containers.sort(compareContainers);
   orphanContainers.sort(compareContainers);
   return { roots, byId, orphanContainers };
 }
