@@ -298,7 +298,13 @@ export function packBuildContext(options: PackOptions): PackedContext {
     if (!st.isDirectory()) throw new Error(`build context ${contextDir} is not a folder`);
     const ignore = await readDockerignore(contextDir);
     const matcher = createIgnore({ ignorecase: false }).add(ignore.patterns);
-    if (ignore.patterns.length > 0) matches = (rel) => matcher.ignores(rel);
+    if (ignore.patterns.length > 0) {
+      // `ignores` keeps every path it was asked about in a cache that only grows (an object
+      // keyed by path, one entry per file of the context); each path is asked once here, so
+      // call the uncached test behind it when this version of the library has it.
+      const test = (matcher as unknown as { _test?: (p: string) => boolean })._test;
+      matches = typeof test === 'function' ? (rel) => !test.call(matcher, rel) : (rel) => matcher.ignores(rel);
+    }
     // Exception patterns ("!keep/this"), cleaned like the matcher does, for the docker CLI's
     // rule: an excluded directory is walked only when an exception starts with its path.
     const exceptions = ignore.patterns
