@@ -201,10 +201,12 @@ export class TarChunkWriter {
   }
 
   private zero(from: number, to: number): void {
-    if (to > from) this.buf.fill(0, from, to);
+    // the typed-array builtin: no Buffer.fill argument checks and native call for a few bytes
+    if (to > from) fillBytes.call(this.buf, 0, from, to);
   }
 }
 
+const fillBytes = Uint8Array.prototype.fill;
 const MAX_OCTAL_12 = 0o77777777777;
 const MAX_OCTAL_8 = 0o7777777;
 const TYPEFLAG: Record<TarEntryType, number> = { File: 0x30, Directory: 0x35, SymbolicLink: 0x32 };
@@ -270,7 +272,7 @@ export function encodePlainHeader(buf: Buffer, off: number, type: TarEntryType, 
  * @returns the sum of the bytes written (for the checksum).
  */
 function octal(buf: Buffer, off: number, width: number, value: number): number {
-  const field = value >= 8 ** (width - 2) ? width - 1 : width - 2;
+  const field = value >= (width === 8 ? 8 ** 6 : 8 ** 10) ? width - 1 : width - 2;
   let sum = 0;
   let v = value;
   let i = off + field - 1;
