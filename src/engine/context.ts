@@ -20,8 +20,8 @@
  * one asynchronous call per step and measured 8 to 10 times GNU tar's time here. What is left
  * is mostly node's synchronous fs calls themselves: bench/build-context prints their floor on the
  * same files (walk, lstat, open/read/close and nothing else), which alone took 1.3 to 1.7 times
- * tar's CPU time here; spawning GNU tar with our file list (a quick prototype) measured slower, its output
- * then passing through this process a second time.
+ * tar's CPU time here; spawning GNU tar with our file list (a quick prototype) measured slower,
+ * its output then passing through this process a second time.
  */
 import createIgnore from '@balena/dockerignore';
 import { promises as fsp, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
