@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     console.log(`ours : ${packS.toFixed(2)} s packing (from the call to the last byte out; best of 3), ${ours.seconds.toFixed(2)} s for the whole process with node's start-up, peak RSS ${mb(ours.peakKb)} MB, ${(ours.bytes / 1e6).toFixed(1)} MB of tar`);
     console.log(`idle node: ${idle.seconds.toFixed(2)} s, peak RSS ${mb(idle.peakKb)} MB`);
     console.log(`CPU time (user + system; steadier than wall time on a busy machine): tar ${tarCpuS.toFixed(2)} s, ours ${packCpuS.toFixed(2)} s packing (${(packCpuS / Math.max(tarCpuS, 0.01)).toFixed(2)}x)`);
-    console.log(`sink: tar and ours both write to a pipe this process reads (bytes counted, nothing kept); ours ends when stdout has taken the last byte`);
+    console.log(`sink: tar and ours both write to the same kind of stdout, a Unix socket pair (node's 'pipe' stdio) this process reads, bytes counted and dropped; tar writes 10 KiB blocks with blocking writes, ours 1 MiB chunks through libuv; ours ends when stdout has taken the last byte`);
     console.log(`node fs floor (walk + lstat + open/read/close of the same files, no headers/matching/output): ${floorS.toFixed(2)} s, CPU ${floorCpuS.toFixed(2)} s = ${(floorCpuS / Math.max(tarCpuS, 0.01)).toFixed(2)}x tar's CPU; ours is ${(packCpuS / Math.max(floorCpuS, 0.01)).toFixed(2)}x this floor`);
     const t = profiled.timings;
     if (t) {
