@@ -68,7 +68,7 @@ async function pruneCommand(ui: LineageUi): Promise<void> {
     dangling.map((n) => `${bestTag(n.image)}${n.image.repoDigests[0] ? ` ${n.image.repoDigests[0]}` : ''}`).join('\n') +
       (withContainers.length ? `\n\nThe engine keeps ${withContainers.length} of them because containers use them.` : ''),
     action,
-    'Keep Them',
+    dangling.length === 1 ? 'Keep It' : 'Keep Them',
   );
   if (choice !== 'action') return;
   try {
