@@ -46,7 +46,7 @@ async function chooseTag(node: LineageNode, arg: unknown): Promise<string | null
 
 /** Remove Image…: untag, remove, or explain what blocks it. */
 async function removeImageCommand(ui: LineageUi, arg: unknown): Promise<RemovalOutcome | undefined> {
-  const node = await pickImage(ui, arg, 'Image to remove');
+  const node = await pickImage(ui, arg, 'Image to remove', 'Remove Image');
   if (!node) return undefined;
   const tag = await chooseTag(node, arg);
   if (tag === undefined) return undefined;
@@ -120,7 +120,7 @@ async function explainBlocked(ui: LineageUi, node: LineageNode, message: string,
 
 /** Remove Image and Descendants…: the image, every image built on it and every container of them. */
 async function removeWithDescendants(ui: LineageUi, arg: unknown): Promise<RemovalOutcome | undefined> {
-  const picked = (arg as LineageNode | undefined)?.image && (arg as LineageNode).children ? (arg as LineageNode) : await pickImage(ui, arg, 'Image to remove with everything built on it');
+  const picked = (arg as LineageNode | undefined)?.image && (arg as LineageNode).children ? (arg as LineageNode) : await pickImage(ui, arg, 'Image to remove with everything built on it', 'Remove Image and Descendants');
   if (!picked) return undefined;
   const node = (await currentForest(ui))?.byId.get(picked.image.id) ?? picked;
   const plan = removalPlan(node);

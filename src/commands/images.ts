@@ -24,7 +24,7 @@ import { currentForest, pickImage, revealImage } from './imagePick';
 export const INSPECT_SCHEME = 'container-lineage-inspect';
 
 async function tagImageCommand(ui: LineageUi, arg: unknown): Promise<void> {
-  const node = await pickImage(ui, arg, 'Image to tag');
+  const node = await pickImage(ui, arg, 'Image to tag', 'Tag Image');
   if (!node) return;
   // Names as the engine resolves them (Podman: `team/base:1` is also `localhost/team/base:1`).
   const snap = ui.source.snapshot;
