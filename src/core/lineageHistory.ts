@@ -19,6 +19,17 @@ export function sameEntry(a: HistoryEntry, b: HistoryEntry): boolean {
 }
 
 /**
+ * True when `prefix` is a prefix of (or equal to) `history`. Compares from the last entry of
+ * `prefix` back: a sibling's history usually differs in its last entries, so a mismatch is found
+ * at once; a real prefix costs one comparison per entry either way.
+ */
+function isHistoryPrefix(prefix: readonly HistoryEntry[], history: readonly HistoryEntry[]): boolean {
+  if (prefix.length > history.length) return false;
+  for (let i = prefix.length - 1; i >= 0; i--) if (!sameEntry(prefix[i]!, history[i]!)) return false;
+  return true;
+}
+
+/**
  * Within one group of images with the same chain, find each member's history parent: the member
  * whose history is the longest strict prefix of its history (identical candidates: the oldest).
  * Returns, for each member by its index in `group`, the index of its parent in `group`, or -1
@@ -41,9 +52,7 @@ export function historyParents(group: readonly ImageRecord[]): Int32Array {
         if (q === m || !o || o.length >= h.length) continue;
         const bestLength = best < 0 ? -1 : group[best]!.history!.length;
         if (o.length < bestLength) continue;
-        let prefix = true;
-        for (let i = 0; i < o.length && prefix; i++) prefix = sameEntry(o[i]!, h[i]!);
-        if (!prefix) continue;
+        if (!isHistoryPrefix(o, h)) continue;
         // Same length as the best so far: identical histories, the oldest wins (as below).
         if (best < 0 || o.length > bestLength || compareImages(other, group[best]!) < 0) best = q;
       }
@@ -111,9 +120,7 @@ export function historyPrefixMatch(image: ImageRecord, candidates: readonly Imag
   for (let k = 0; k < candidates.length; k++) {
     const h = candidates[k]!.history;
     if (!h || h.length >= history.length || h.length <= bestLength) continue;
-    let ok = true;
-    for (let i = 0; i < h.length && ok; i++) ok = sameEntry(h[i]!, history[i]!);
-    if (ok) {
+    if (isHistoryPrefix(h, history)) {
       best = k;
       bestLength = h.length;
     }
