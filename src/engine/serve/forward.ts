@@ -5,7 +5,7 @@
  * its cookie name from a container, body bytes counted). WebSocket upgrades still go through
  * http-proxy-3 (`gateway.ts`).
  *
- * Why not http-proxy-3 for these too: bench/serve's hop series measured its general passes
+ * Why not http-proxy-3 for these too: bench/serve-hop measured its general passes
  * (options spread, two URL parses, per-header setHeader, events) at about a third more CPU per
  * request than this on the gateway's single thread, and at 20 concurrent sessions that CPU is
  * queueing in front of every request. The header rules below are http-proxy-3's (1.23, `xfwd`,
@@ -80,7 +80,7 @@ export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse,
       if (kept.length) h['set-cookie'] = kept;
       else delete h['set-cookie'];
     }
-    res.writeHead(r.statusCode ?? 502, r.statusMessage, h);
+    res.writeHead(r.statusCode ?? 502, r.statusMessage || undefined, h);
     r.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
     r.on('error', () => res.destroy());
     r.pipe(res);

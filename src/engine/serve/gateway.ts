@@ -6,10 +6,12 @@
  * upgrades of a session are proxied to its container too. The logout path, the idle timeout, the
  * session limit's eviction, "End Session" and stopping the gateway destroy the container.
  *
- * Proxying uses http-proxy-3 (a maintained TypeScript rewrite of http-proxy, the de-facto Node
- * proxy; HTTP and WebSocket upgrades in one API, two small dependencies, ~160 KB unpacked). The
- * original http-proxy has had no release since 2020 and warns on current Node; undici proxies
- * HTTP but has no WebSocket upgrade passthrough, so it would leave the upgrade tunnel to us.
+ * Plain HTTP requests are forwarded by `forward.ts` (`http.request` + pipe on one keep-alive agent,
+ * http-proxy-3's header rules; measured cheaper per request, see there). WebSocket upgrades use
+ * http-proxy-3 (a maintained TypeScript rewrite of http-proxy, the de-facto Node proxy; two small
+ * dependencies, ~160 KB unpacked): the upgrade tunnel is the part worth a library. The original
+ * http-proxy has had no release since 2020 and warns on current Node; undici proxies HTTP but has
+ * no WebSocket upgrade passthrough.
  *
  * The session rules (cookies, limit, eviction, idle) are in `core/sessions.ts` and
  * `core/sessionCookie.ts`; containers come from a {@link ContainerBackend}. No `vscode` import.
