@@ -3,7 +3,9 @@
 // same folder, in the same run: 20,000 small files plus one 200 MB file. Prints the wall time
 // and peak RSS (GNU time %M) of each (best of 3, order alternated), our packing time (the call
 // to the last byte out, as a build waits for it; node's start-up is printed apart), where that
-// time goes (one more run with timings on), the ratio and whether issue #12's goal is met:
+// time goes (one more run with timings on), the floor of node's synchronous fs API on the same
+// files (bench/context/floor-child: the system calls any such packer makes, nothing else), the
+// ratio and whether issue #12's goal is met:
 // <= 1.5x tar, peak RSS < 100 MB (streaming keeps it far below the 200 MB file).
 // Usage: npx tsx bench/build-context.ts [--files N] [--big-mb M] [--keep] [--dir PREPARED_DIR]
 import { spawn, spawnSync } from 'node:child_process';
@@ -57,7 +59,7 @@ interface ChildReport {
   packMs: number;
   /** CPU time (user + system, every thread) the packing took, ms. */
   packCpuMs: number;
-  timings?: Record<'readdir' | 'match' | 'stat' | 'header' | 'read' | 'wait' | 'slices' | 'chunks', number>;
+  timings?: Record<'readdir' | 'match' | 'stat' | 'header' | 'read' | 'readLarge' | 'wait' | 'slices' | 'chunks', number>;
 }
 const childReport = (r: Run): ChildReport => JSON.parse(r.report.split('\n').find((l) => l.startsWith('{')) ?? '{}') as ChildReport;
 
@@ -88,6 +90,9 @@ async function main(): Promise<void> {
     // Our packer, bundled so the measurement is node + our code, not the TypeScript loader.
     const childJs = join(root, 'pack-child.js');
     await esbuild.build({ entryPoints: [join(__dirname, 'context', 'pack-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'warning' });
+    // The floor of any packer on node's synchronous fs API (walk, lstat, open/read/close, nothing else).
+    const floorJs = join(root, 'floor-child.js');
+    await esbuild.build({ entryPoints: [join(__dirname, 'context', 'floor-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: floorJs, logLevel: 'warning' });
     spawnSync('sync');
 
     const idle = await measure('idle node', [process.execPath, '-e', '']);
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
       const pair = [
         () => measure('tar', ['tar', '-cf', '-', '-C', dir, '.']),
         () => measure('ours', [process.execPath, childJs, dir]),
+        () => measure('floor', [process.execPath, floorJs, dir]),
       ];
       if (r % 2 === 1) pair.reverse();
       for (const f of pair) runs.push(await f());
@@ -111,16 +117,21 @@ async function main(): Promise<void> {
     const packCpuS = Math.min(...runs.filter((x) => x.label === 'ours').map((x) => childReport(x).packCpuMs / 1000));
     const tarCpuS = Math.min(...runs.filter((x) => x.label === 'tar').map((x) => x.cpuSeconds));
     const mb = (kb: number) => (kb / 1024).toFixed(1);
+    const floorReports = runs.filter((x) => x.label === 'floor').map((x) => JSON.parse(x.report.split('\n').find((l) => l.startsWith('{')) ?? '{}') as { ms: number; cpuMs: number });
+    const floorS = Math.min(...floorReports.map((f) => f.ms / 1000));
+    const floorCpuS = Math.min(...floorReports.map((f) => f.cpuMs / 1000));
     console.log(`tar  : ${tar.seconds.toFixed(2)} s, peak RSS ${mb(tar.peakKb)} MB, ${(tar.bytes / 1e6).toFixed(1)} MB of tar (best of 3)`);
     console.log(`ours : ${packS.toFixed(2)} s packing (from the call to the last byte out; best of 3), ${ours.seconds.toFixed(2)} s for the whole process with node's start-up, peak RSS ${mb(ours.peakKb)} MB, ${(ours.bytes / 1e6).toFixed(1)} MB of tar`);
     console.log(`idle node: ${idle.seconds.toFixed(2)} s, peak RSS ${mb(idle.peakKb)} MB`);
     console.log(`CPU time (user + system; steadier than wall time on a busy machine): tar ${tarCpuS.toFixed(2)} s, ours ${packCpuS.toFixed(2)} s packing (${(packCpuS / Math.max(tarCpuS, 0.01)).toFixed(2)}x)`);
+    console.log(`sink: tar and ours both write to the same kind of stdout, a Unix socket pair (node's 'pipe' stdio) this process reads, bytes counted and dropped; tar writes 10 KiB blocks with blocking writes, ours 1 MiB chunks through libuv; ours ends when stdout has taken the last byte`);
+    console.log(`node fs floor (walk + lstat + open/read/close of the same files, no headers/matching/output): ${floorS.toFixed(2)} s, CPU ${floorCpuS.toFixed(2)} s = ${(floorCpuS / Math.max(tarCpuS, 0.01)).toFixed(2)}x tar's CPU; ours is ${(packCpuS / Math.max(floorCpuS, 0.01)).toFixed(2)}x this floor`);
     const t = profiled.timings;
     if (t) {
       const total = profiled.packMs;
       const parts: Array<[string, number]> = [
         ['readdir + sort', t.readdir], ['.dockerignore match', t.match], ['lstat/readlink', t.stat], ['header encoding', t.header],
-        ['file reads (open/read/close)', t.read], ['waiting for the consumer', t.wait],
+        ['small-file reads (open/read/close)', t.read], ['large-file reads (1 MiB pieces)', t.readLarge], ['waiting for the consumer', t.wait],
       ];
       const rest = total - parts.reduce((s, [, v]) => s + v, 0);
       console.log(`where our packing time goes (one extra run with timings on, ${total.toFixed(0)} ms, ${t.slices} slices, ${t.chunks} chunks):`);

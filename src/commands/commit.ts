@@ -9,7 +9,9 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { classifyContainer, commitCandidates } from '../core/labels';
-import { deriveImageName, validateImageName } from '../core/tagname';
+import { bestTag } from '../core/lineage';
+import { LocalImageIndex } from '../core/reference';
+import { deriveImageName, tagMoveWarning, validateImageName } from '../core/tagname';
 import { commitContainer, validateCommitChanges, type CommitResult } from '../engine/commit';
 import { revealImageInTree } from '../views/reveal';
 import { RememberedAnswers, runSteps, type Step } from './multiStep';
@@ -97,6 +99,11 @@ export function registerCommit(services: Services): void {
     }
     if (opts.noPrompt) state.tag = opts.tag ?? state.tag;
     else {
+      // The names the engine resolves now, to warn when the tag would move off another image.
+      const names = await docker
+        .listImages()
+        .then((list) => new LocalImageIndex(list.map((i) => ({ id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [] })), services.engine.dialect.names))
+        .catch(() => undefined);
       steps.push(
         {
           kind: 'input',
@@ -106,6 +113,8 @@ export function registerCommit(services: Services): void {
             const c = validateImageName(v);
             return c.ok ? undefined : c.message;
           },
+          warn: (v) =>
+            names && tagMoveWarning(v, names, '', (i) => bestTag(i), 'committing moves it to the new image (the old one keeps only its other tags, or is left dangling).'),
           apply: (v, s) => (s.tag = v.trim()),
           skip: () => opts.tag !== undefined,
         },

@@ -8,7 +8,7 @@ import { formatBytes } from '../core/format';
 import type { ImageElement, ImagesElement, LineageUi } from '../views/images';
 
 /** Resolve the image a command applies to: the clicked item, the selection, or a quick pick. */
-export async function pickImage(ui: LineageUi, arg: unknown, placeHolder: string): Promise<LineageNode | undefined> {
+export async function pickImage(ui: LineageUi, arg: unknown, placeHolder: string, title?: string): Promise<LineageNode | undefined> {
   const forest = await currentForest(ui);
   if (!forest) return undefined;
   const fromArg = (a: unknown): LineageNode | undefined => {
@@ -30,7 +30,7 @@ export async function pickImage(ui: LineageUi, arg: unknown, placeHolder: string
     detail: n.image.repoTags.length > 1 ? n.image.repoTags.join(', ') : undefined,
     node: n,
   }));
-  const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true, matchOnDetail: true });
   return picked?.node;
 }
 

@@ -46,7 +46,7 @@ async function chooseTag(node: LineageNode, arg: unknown): Promise<string | null
 
 /** Remove Image…: untag, remove, or explain what blocks it. */
 async function removeImageCommand(ui: LineageUi, arg: unknown): Promise<RemovalOutcome | undefined> {
-  const node = await pickImage(ui, arg, 'Image to remove');
+  const node = await pickImage(ui, arg, 'Image to remove', 'Remove Image');
   if (!node) return undefined;
   const tag = await chooseTag(node, arg);
   if (tag === undefined) return undefined;
@@ -56,18 +56,16 @@ async function removeImageCommand(ui: LineageUi, arg: unknown): Promise<RemovalO
 
   if (decision.kind === 'untag') {
     const kids = node.children.length;
-    const choice = await vscode.window.showWarningMessage(
+    // Keep Tag first: Enter keeps (the focused button of every removal confirmation removes nothing).
+    const choice = await confirmDestructive(
       `Untag ${decision.tag}?`,
-      {
-        modal: true,
-        detail:
-          `The image ${shortId(id)} stays, with its other ${decision.remaining.length === 1 ? 'tag' : 'tags'} ${decision.remaining.join(', ')}.` +
-          (kids + node.containers.length ? ` Its ${countList([[kids, 'child image'], [node.containers.length, 'container']])} ${kids + node.containers.length === 1 ? 'stays' : 'stay'} too.` : '') +
-          '\n\nTo delete the image itself, with everything built on it, use "Remove Image and Descendants…" instead.',
-      },
+      `The image ${shortId(id)} stays, with its other ${decision.remaining.length === 1 ? 'tag' : 'tags'} ${decision.remaining.join(', ')}.` +
+        (kids + node.containers.length ? ` Its ${countList([[kids, 'child image'], [node.containers.length, 'container']])} ${kids + node.containers.length === 1 ? 'stays' : 'stay'} too.` : '') +
+        '\n\nTo delete the image itself, with everything built on it, use "Remove Image and Descendants…" instead.',
       'Untag',
+      'Keep Tag',
     );
-    if (choice !== 'Untag') return undefined;
+    if (choice !== 'action') return undefined;
     try {
       await untagImage(docker, decision.tag, id);
     } catch (err) {
@@ -122,21 +120,23 @@ async function explainBlocked(ui: LineageUi, node: LineageNode, message: string,
 
 /** Remove Image and Descendants…: the image, every image built on it and every container of them. */
 async function removeWithDescendants(ui: LineageUi, arg: unknown): Promise<RemovalOutcome | undefined> {
-  const picked = (arg as LineageNode | undefined)?.image && (arg as LineageNode).children ? (arg as LineageNode) : await pickImage(ui, arg, 'Image to remove with everything built on it');
+  const picked = (arg as LineageNode | undefined)?.image && (arg as LineageNode).children ? (arg as LineageNode) : await pickImage(ui, arg, 'Image to remove with everything built on it', 'Remove Image and Descendants');
   if (!picked) return undefined;
   const node = (await currentForest(ui))?.byId.get(picked.image.id) ?? picked;
   const plan = removalPlan(node);
   const counts = planCounts(plan);
   const label = bestTag(node.image);
   const choice = await confirmDestructive(
-    `Remove ${label} and everything built on it: ${counts}?`,
+    plan.descendants.length || plan.containers.length
+      ? `Remove ${label} and everything built on it: ${counts}?`
+      : `Remove ${label}? Nothing is built on it and no container uses it.`,
     `In this order:\n${describePlan(plan).map((l) => `• ${l}`).join('\n')}\n\nRunning containers are stopped first. This cannot be undone.`,
     `Remove ${counts}`,
     'Show in Tree',
   );
   if (choice === 'safe') await revealImage(ui, node, 3);
   if (choice !== 'action') return { kind: 'kept', imageId: node.image.id };
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Removing ${label} and ${plural(plan.descendants.length, 'descendant')}…` }, () =>
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: plan.descendants.length ? `Removing ${label} and ${plural(plan.descendants.length, 'descendant')}…` : `Removing ${label}…` }, () =>
     removeSubtree(ui.services.engine.docker(), plan),
   );
   await ui.source.refresh();

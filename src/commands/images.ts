@@ -24,7 +24,7 @@ import { currentForest, pickImage, revealImage } from './imagePick';
 export const INSPECT_SCHEME = 'container-lineage-inspect';
 
 async function tagImageCommand(ui: LineageUi, arg: unknown): Promise<void> {
-  const node = await pickImage(ui, arg, 'Image to tag');
+  const node = await pickImage(ui, arg, 'Image to tag', 'Tag Image');
   if (!node) return;
   // Names as the engine resolves them (Podman: `team/base:1` is also `localhost/team/base:1`).
   const snap = ui.source.snapshot;
@@ -68,7 +68,7 @@ async function pruneCommand(ui: LineageUi): Promise<void> {
     dangling.map((n) => `${bestTag(n.image)}${n.image.repoDigests[0] ? ` ${n.image.repoDigests[0]}` : ''}`).join('\n') +
       (withContainers.length ? `\n\nThe engine keeps ${withContainers.length} of them because containers use them.` : ''),
     action,
-    'Keep Them',
+    dangling.length === 1 ? 'Keep It' : 'Keep Them',
   );
   if (choice !== 'action') return;
   try {

@@ -18,6 +18,8 @@ export interface InputStep<S> {
   value: (s: S) => string;
   /** A message saying what to fix, or undefined when the text is acceptable. */
   validate?: (text: string, s: S) => string | undefined;
+  /** A warning shown under the box that does not block Enter (e.g. the tag already names an image). */
+  warn?: (text: string, s: S) => string | undefined;
   /** Store the accepted text in the state. */
   apply: (text: string, s: S) => void;
   /** Leave the step out (e.g. the pool size for a cold run). */
@@ -95,7 +97,11 @@ function inputStep<S>(step: InputStep<S>, state: S, title: string, pos: Position
     box.value = step.value(state);
     box.ignoreFocusOut = true;
     box.buttons = pos.back ? [vscode.QuickInputButtons.Back] : [];
-    const check = () => (box.validationMessage = step.validate?.(box.value, state));
+    const check = () => {
+      const problem = step.validate?.(box.value, state);
+      const warning = problem ? undefined : step.warn?.(box.value, state);
+      box.validationMessage = problem ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
+    };
     check();
     box.onDidChangeValue(check);
     box.onDidTriggerButton((b) => {

@@ -49,7 +49,7 @@ class ThrowawayPty extends SessionPty<ShellSession> {
 export function registerThrowawayShell(services: Services, feature: ThrowawayFeature): void {
   services.context.subscriptions.push(
     vscode.commands.registerCommand('containerLineage.transactions.openShell', async (arg?: unknown): Promise<ThrowawayShellHandle | undefined> => {
-      const image = await pickImage(feature, arg, 'Image for the throwaway shell');
+      const image = await pickImage(feature, arg, 'Image for the throwaway shell', { title: 'Open Throwaway Shell' });
       if (!image) return undefined;
       try {
         feature.runner();

@@ -181,7 +181,7 @@ export class ThrowawayFeature implements vscode.Disposable {
  * reference string, or a quick pick of local images. Returns undefined when the user dismissed the
  * pick or the images could not be listed (the error is shown).
  */
-export async function pickImage(feature: { runner(): { docker: TransactionRunner['docker'] } }, arg: unknown, placeHolder: string, ask = true): Promise<string | undefined> {
+export async function pickImage(feature: { runner(): { docker: TransactionRunner['docker'] } }, arg: unknown, placeHolder: string, { ask = true, title }: { ask?: boolean; title?: string } = {}): Promise<string | undefined> {
   if (typeof arg === 'string' && arg) return arg;
   const item = arg as { kind?: string; node?: { image?: ImageRecord } } | undefined;
   // The tag the row shows, not repoTags[0] (the engine's order: maybe another tag of the image).
@@ -200,7 +200,7 @@ export async function pickImage(feature: { runner(): { docker: TransactionRunner
   }
   const picked = await vscode.window.showQuickPick(
     choices.map((c) => ({ label: c.reference, description: `${shortId(c.id)} · ${formatBytes(c.size)} total`, reference: c.reference })),
-    { placeHolder },
+    { title, placeHolder },
   );
   return picked?.reference;
 }
@@ -220,8 +220,8 @@ function withCancellableProgress<T>(title: string, task: (progress: vscode.Progr
   });
 }
 
-async function askNumber(prompt: string, value: number, min: number): Promise<number | undefined> {
-  const s = await vscode.window.showInputBox({ prompt, value: String(value), validateInput: wholeNumberAtLeast(min) });
+async function askNumber(prompt: string, value: number, min: number, title?: string): Promise<number | undefined> {
+  const s = await vscode.window.showInputBox({ title, prompt, value: String(value), validateInput: wholeNumberAtLeast(min) });
   return s === undefined ? undefined : Number(s.trim());
 }
 
@@ -255,7 +255,7 @@ async function runTransactionsCommand(feature: ThrowawayFeature, arg?: unknown):
     concurrency = given.concurrency ?? c.get<number>('concurrency', 4);
     poolSize = given.poolSize ?? 0;
   } else {
-    const fromItem = await pickImage(feature, arg, 'Image to run transactions on', false);
+    const fromItem = await pickImage(feature, arg, 'Image to run transactions on', { ask: false });
     const answers = await askTransactions(feature.answers, fromItem, () => listImageChoices(feature.runner().docker)).catch((err: unknown) => {
       void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
       return undefined;
@@ -306,11 +306,11 @@ async function runTransactionsCommand(feature: ThrowawayFeature, arg?: unknown):
 /** "Run in Throwaway Container…": one transaction, output streamed into the Output channel. */
 async function runOnceCommand(feature: ThrowawayFeature, arg?: unknown): Promise<TransactionResult | undefined> {
   const given = arg && typeof arg === 'object' && 'cmd' in (arg as object) ? (arg as { image: string; cmd: string[] }) : undefined;
-  const image = given?.image ?? (await pickImage(feature, arg, 'Image to run the command in'));
+  const image = given?.image ?? (await pickImage(feature, arg, 'Image to run the command in', { title: 'Run in Throwaway Container' }));
   if (!image) return undefined;
   let cmd = given?.cmd;
   if (!cmd) {
-    const text = await vscode.window.showInputBox({ prompt: `Command to run once in a fresh ${image} container (/bin/sh -c; JSON array = exec form)` });
+    const text = await vscode.window.showInputBox({ title: `Run in Throwaway Container: ${image}`, prompt: `Command to run once in a fresh ${image} container (/bin/sh -c; JSON array = exec form)` });
     cmd = text === undefined ? undefined : parseCommandInput(text);
   }
   if (!cmd) return undefined;
@@ -341,9 +341,9 @@ async function runOnceCommand(feature: ThrowawayFeature, arg?: unknown): Promise
 /** "Check Isolation…". */
 async function checkIsolationCommand(feature: ThrowawayFeature, arg?: unknown): Promise<IsolationReport | undefined> {
   const given = arg && typeof arg === 'object' && 'count' in (arg as object) ? (arg as { image: string; count: number; poolSize?: number; quiet?: boolean }) : undefined;
-  const image = given?.image ?? (await pickImage(feature, arg, 'Image to check isolation on'));
+  const image = given?.image ?? (await pickImage(feature, arg, 'Image to check isolation on', { title: 'Check Isolation' }));
   if (!image) return undefined;
-  const count = given?.count ?? (await askNumber('Transactions in the sequence (each checks the previous ones left nothing)', 20, 2));
+  const count = given?.count ?? (await askNumber('Transactions in the sequence (each checks the previous ones left nothing)', 20, 2, `Check Isolation on ${image}`));
   if (count === undefined) return undefined;
   const { security, timeoutMs } = securityFromSettings();
   return withCancellableProgress(`Isolation check on ${image}`, async (progress, signal) => {

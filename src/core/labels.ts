@@ -104,10 +104,18 @@ export function sweepVerdict(
 }
 
 /**
- * Containers a "commit as child image" picker may offer: warm-pool containers are left out (each
- * serves one transaction and is then destroyed, so committing one would race its removal).
+ * Containers a "commit as child image" picker may offer. Left out: warm-pool containers and
+ * transaction containers (each serves one transaction and is then destroyed, so committing one
+ * would race its removal) and session containers of the gateway (they hold one user's private
+ * session state: committing one would copy it into an image). Throwaway shells stay: customising
+ * one and committing it before it goes is the hands-on way to make a child image.
  * @param list containers with their labels (the engine's list entries).
  */
 export function commitCandidates<T extends { Labels?: Readonly<Record<string, string>> | null }>(list: readonly T[]): T[] {
-  return list.filter((c) => classifyContainer(c.Labels) !== 'pooled');
+  return list.filter((c) => {
+    const mark = classifyContainer(c.Labels);
+    if (mark === 'pooled') return false;
+    const kind = c.Labels?.[LABEL_KIND];
+    return !(mark === 'throwaway' && (kind === 'session' || kind === 'transaction' || c.Labels?.[LABEL_SERVE] !== undefined));
+  });
 }

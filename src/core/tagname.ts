@@ -103,12 +103,19 @@ export function validateImageName(text: string): ImageNameCheck {
  * another local image the way the engine resolves names (`index`: Podman looks `team/base:1` up as
  * `localhost/team/base:1` too), so the tag moves. Undefined when the name is free, is already this
  * image's, or is not a valid name.
+ * @param consequence the sentence's end (default for Tag Image…; Commit says the new image)
  * @returns e.g. 'team/base:1 now names team/base:1 (1a2b3c4d5e6f); tagging moves it to this image.'
  */
-export function tagMoveWarning<T extends LocalImageNames>(text: string, index: LocalImageIndex<T>, imageId: string, label: (image: T) => string): string | undefined {
+export function tagMoveWarning<T extends LocalImageNames>(
+  text: string,
+  index: LocalImageIndex<T>,
+  imageId: string,
+  label: (image: T) => string,
+  consequence = 'tagging moves it to this image.',
+): string | undefined {
   const name = text.trim();
   if (!name || name.includes('@')) return undefined;
   const other = index.find(name);
   if (!other || other.id === imageId) return undefined;
-  return `${name} now names ${label(other)} (${other.id.replace(/^sha256:/, '').slice(0, 12)}); tagging moves it to this image.`;
+  return `${name} now names ${label(other)} (${other.id.replace(/^sha256:/, '').slice(0, 12)}); ${consequence}`;
 }

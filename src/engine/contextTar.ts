@@ -201,10 +201,12 @@ export class TarChunkWriter {
   }
 
   private zero(from: number, to: number): void {
-    if (to > from) this.buf.fill(0, from, to);
+    // the typed-array builtin: no Buffer.fill argument checks and native call for a few bytes
+    if (to > from) fillBytes.call(this.buf, 0, from, to);
   }
 }
 
+const fillBytes = Uint8Array.prototype.fill;
 const MAX_OCTAL_12 = 0o77777777777;
 const MAX_OCTAL_8 = 0o7777777;
 const TYPEFLAG: Record<TarEntryType, number> = { File: 0x30, Directory: 0x35, SymbolicLink: 0x32 };
@@ -237,7 +239,8 @@ export function encodePlainHeader(buf: Buffer, off: number, type: TarEntryType, 
   const mtime = Math.floor(mtimeMs / 1000);
   if (name.length >= 100 || (linkpath !== undefined && linkpath.length > 100)) return false;
   if (!(size >= 0 && size <= MAX_OCTAL_12 && mtime >= 0 && mtime <= MAX_OCTAL_12 && mode >= 0 && mode <= MAX_OCTAL_8)) return false;
-  TEMPLATE.copy(buf, off);
+  // TypedArray.set: a plain memory copy, without Buffer.copy's argument checks and native call
+  buf.set(TEMPLATE, off);
   // The checksum is the sum of the header's bytes with its own field as spaces: the fixed part's
   // sum is known, so only the bytes written here are added.
   let sum = TEMPLATE_SUM;
@@ -264,20 +267,26 @@ export function encodePlainHeader(buf: Buffer, off: number, type: TarEntryType, 
 
 /**
  * node-tar's number field: zero-padded octal in `width - 2` digits, a space and a NUL; a number
- * that needs `width - 1` digits takes them, then the NUL. (`value` fits: checked by the caller.)
+ * that needs `width - 1` digits takes them, then the NUL. (`value` fits: checked by the caller;
+ * integer arithmetic below 2^31, division above, since a size or time may need 33 bits.)
  * @returns the sum of the bytes written (for the checksum).
  */
 function octal(buf: Buffer, off: number, width: number, value: number): number {
-  let digits = 1;
-  for (let v = Math.floor(value / 8); v > 0; v = Math.floor(v / 8)) digits++;
-  const field = digits === width - 1 ? width - 1 : width - 2;
+  const field = value >= (width === 8 ? 8 ** 6 : 8 ** 10) ? width - 1 : width - 2;
   let sum = 0;
   let v = value;
-  for (let i = off + field - 1; i >= off; i--) {
+  let i = off + field - 1;
+  for (; v > 0x7fffffff; i--) {
     const digit = 0x30 + (v % 8);
     buf[i] = digit;
     sum += digit;
     v = Math.floor(v / 8);
+  }
+  for (; i >= off; i--) {
+    const digit = 0x30 + (v & 7);
+    buf[i] = digit;
+    sum += digit;
+    v >>>= 3;
   }
   if (field === width - 2) {
     buf[off + field] = 0x20;

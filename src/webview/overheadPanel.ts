@@ -276,6 +276,7 @@ export class OverheadPanel implements vscode.Disposable {
       defaultUri: vscode.Uri.joinPath(base, `overhead-${report.workload}-${report.runId}.${format}`),
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
       saveLabel: `Export ${format.toUpperCase()}`,
+      title: `Export Overhead Report as ${format.toUpperCase()}`,
     });
     if (!uri) return;
     const text = format === 'json' ? JSON.stringify(report, null, 2) + '\n' : reportToCsv(report);

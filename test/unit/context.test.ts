@@ -116,6 +116,10 @@ describe('build context tar format (engine/contextTar)', () => {
       ['File', 'x'.repeat(99), 0o4755, 1000, 0o77777777777],
       ['SymbolicLink', 'l', 0o777, 5000, 0, 'y'.repeat(100)],
       ['File', 'sub/dir/file', 0o600, (8 ** 11 - 1) * 1000, 7],
+      ['File', 'edges', 0o7777777, 2 ** 31 * 1000, 2 ** 31],
+      ['File', 'edges2', 0, 0, 8 ** 10],
+      ['File', 'edges3', 0o1000000, (2 ** 31 - 1) * 1000, 2 ** 31 - 1],
+      ['File', 'edges4', 0, 2 ** 32 * 1000 + 999, 8 ** 10 - 1],
     ];
     for (const [type, path, mode, mtimeMs, size, linkpath] of cases) {
       const ours = Buffer.alloc(512);

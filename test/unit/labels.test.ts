@@ -28,9 +28,11 @@ describe('core/labels', () => {
     assert.deepEqual(sweepVerdict({ 'io.container-lineage.throwaway': 'x' }, self, () => '1'), { action: 'remove', reason: 'no-owner' });
   });
 
-  it('the commit picker leaves warm-pool containers out, keeps throwaway and ordinary ones', () => {
+  it('the commit picker leaves warm-pool, transaction and session containers out, keeps throwaway shells and ordinary ones', () => {
     const list = [
       { Id: 'pooled', Labels: throwawayLabels(self, 'pool', new Date(), 'busybox:latest') },
+      { Id: 'transaction', Labels: throwawayLabels(self, 'transaction') },
+      { Id: 'session', Labels: throwawayLabels(self, 'session') },
       { Id: 'plain', Labels: { 'com.example': 'x' } },
       { Id: 'shell', Labels: throwawayLabels(self, 'shell') },
       { Id: 'unlabelled', Labels: null },

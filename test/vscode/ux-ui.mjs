@@ -114,12 +114,18 @@ export async function removalDialogsUi(page, { docker, artifacts, images }) {
   const untag = await menuDialog(page, tagA, 'Remove Image…', `Untag ${tagA}?`);
   for (const part of [tagB, 'stays', '1 child image']) if (!untag.text.includes(part)) throw new Error(`the untag dialog does not say ${JSON.stringify(part)}: ${JSON.stringify(untag.text)}`);
   await page.screenshot({ path: path.join(artifacts, 'untag-dialog.png') });
-  if (untag.focused !== 'Untag') throw new Error(`the untag dialog focuses ${JSON.stringify(untag.focused)}, not "Untag"`);
+  // Enter keeps the tag (walk finding: Enter untagged busybox:latest); the Untag button untags.
+  if (untag.focused !== 'Keep Tag') throw new Error(`the untag dialog focuses ${JSON.stringify(untag.focused)}, not "Keep Tag"`);
   await enter(page);
+  await sleep(1000);
+  if (!exists(docker, tagA)) throw new Error(`Enter on the untag dialog untagged ${tagA}`);
+  await menuDialog(page, tagA, 'Remove Image…', `Untag ${tagA}?`);
+  await page.locator('.monaco-dialog-box .monaco-button').filter({ hasText: /^Untag$/ }).first().click();
+  await page.locator('.monaco-dialog-box').waitFor({ state: 'hidden', timeout: 15_000 });
   for (let i = 0; i < 40 && exists(docker, tagA); i++) await sleep(250);
-  if (exists(docker, tagA)) throw new Error(`Enter on the untag dialog did not untag ${tagA}`);
-  if (!exists(docker, imageId) || !exists(docker, tagB)) throw new Error('Enter on the untag dialog deleted the image');
-  if (!exists(docker, kidId)) throw new Error('Enter on the untag dialog deleted the child image');
+  if (exists(docker, tagA)) throw new Error(`the Untag button did not untag ${tagA}`);
+  if (!exists(docker, imageId) || !exists(docker, tagB)) throw new Error('Untag deleted the image');
+  if (!exists(docker, kidId)) throw new Error('Untag deleted the child image');
 
   // 2. The remaining only tag: blocked by the child, named with every tag; Enter shows it in the tree.
   const blocked = await menuDialog(page, tagB, 'Remove Image…', `${tagB} cannot be removed on its own`);
