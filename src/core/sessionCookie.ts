@@ -32,6 +32,21 @@ export function sessionTokens(header: string | string[] | undefined, name: strin
   return out;
 }
 
+/**
+ * {@link sessionTokens} and {@link stripCookie} in one pass over the header (the gateway's
+ * per-request path): the well-formed tokens of cookies named `name`, in header order, and the
+ * `Cookie` header to forward (every other cookie, `; `-joined; undefined when none remain).
+ */
+export function splitSessionCookie(header: string | string[] | undefined, name: string): { tokens: string[]; rest: string | undefined } {
+  const tokens: string[] = [];
+  const kept: string[] = [];
+  for (const pair of cookiePairs(header)) {
+    if (pair.name !== name) kept.push(pair.raw);
+    else if (TOKEN_PATTERN.test(pair.value)) tokens.push(pair.value);
+  }
+  return { tokens, rest: kept.length ? kept.join('; ') : undefined };
+}
+
 /** `Set-Cookie` value that gives the browser a session token. */
 export function setSessionCookie(name: string, token: string): string {
   if (!TOKEN_PATTERN.test(token)) throw new RangeError('a session token must be 43 base64url characters');

@@ -6,10 +6,12 @@
  * upgrades of a session are proxied to its container too. The logout path, the idle timeout, the
  * session limit's eviction, "End Session" and stopping the gateway destroy the container.
  *
- * Proxying uses http-proxy-3 (a maintained TypeScript rewrite of http-proxy, the de-facto Node
- * proxy; HTTP and WebSocket upgrades in one API, two small dependencies, ~160 KB unpacked). The
- * original http-proxy has had no release since 2020 and warns on current Node; undici proxies
- * HTTP but has no WebSocket upgrade passthrough, so it would leave the upgrade tunnel to us.
+ * Plain HTTP requests are forwarded by `forward.ts` (`http.request` + pipe on one keep-alive agent,
+ * http-proxy-3's header rules; measured cheaper per request, see there). WebSocket upgrades use
+ * http-proxy-3 (a maintained TypeScript rewrite of http-proxy, the de-facto Node proxy; two small
+ * dependencies, ~160 KB unpacked): the upgrade tunnel is the part worth a library. The original
+ * http-proxy has had no release since 2020 and warns on current Node; undici proxies HTTP but has
+ * no WebSocket upgrade passthrough.
  *
  * The session rules (cookies, limit, eviction, idle) are in `core/sessions.ts` and
  * `core/sessionCookie.ts`; containers come from a {@link ContainerBackend}. No `vscode` import.
@@ -20,8 +22,9 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { createProxyServer } from 'http-proxy-3';
 import { SessionTable, type EndReason, type Session, type SessionLimits, type SessionSnapshot } from '../../core/sessions';
-import { clearSessionCookie, sessionCookieName, sessionTokens, setSessionCookie, stripCookie } from '../../core/sessionCookie';
+import { clearSessionCookie, sessionCookieName, sessionTokens, setSessionCookie, splitSessionCookie } from '../../core/sessionCookie';
 import type { ContainerBackend } from './backend';
+import { forwardHttp } from './forward';
 import { ReadyPool } from './readyPool';
 
 /** Options of {@link Gateway.start}. */
@@ -50,15 +53,6 @@ export interface GatewayStats {
   ended: Partial<Record<EndReason, number>>;
 }
 
-/** Per-request accounting. */
-interface RequestContext {
-  session: Session;
-  bytesIn: number;
-  bytesOut: number;
-  /** Set-Cookie for a login's first response. */
-  setCookie?: string;
-}
-
 const LOGGED_OUT_PAGE = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8"><title>Logged out</title></head>
 <body><h1>Logged out</h1><p>Your session ended and its container was destroyed.</p>
@@ -71,8 +65,7 @@ export class Gateway {
   private readonly pool: ReadyPool;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly proxy = createProxyServer({ xfwd: true, agent: this.agent });
-  private readonly contexts = new WeakMap<http.IncomingMessage, RequestContext>();
-  /** Each session's proxy target, parsed once (http-proxy-3 parses a string target on every request). */
+  /** Each session's WebSocket proxy target, parsed once (http-proxy-3 parses a string target on every upgrade). */
   private readonly targets = new WeakMap<Session, URL>();
   /** A coalesced change notification is due (see {@link changedSoon}). */
   private changeTimer: NodeJS.Timeout | undefined;
@@ -98,17 +91,7 @@ export class Gateway {
     this.logoutPath = options.logoutPath ?? '/_logout';
     this.cookieName = sessionCookieName(port);
     this.pool = new ReadyPool(options.backend, options.poolSize ?? 0, (m) => this.log('warn', m));
-    this.proxy.on('proxyRes', (proxyRes, req) => {
-      const ctx = this.contexts.get(req);
-      if (!ctx) return;
-      // A container may set cookies, but never ours (it could otherwise fix a session token).
-      const theirs = ([] as string[]).concat(proxyRes.headers['set-cookie'] ?? []).filter((c) => !c.trimStart().startsWith(`${this.cookieName}=`));
-      const all = ctx.setCookie ? [...theirs, ctx.setCookie] : theirs;
-      if (all.length) proxyRes.headers['set-cookie'] = all;
-      else delete proxyRes.headers['set-cookie'];
-      proxyRes.on('data', (chunk: Buffer) => (ctx.bytesOut += chunk.length));
-    });
-    server.on('request', (req, res) => void this.onRequest(req, res));
+    server.on('request', (req, res) => this.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     const limits = this.table.limits;
     if (limits.idleMs > 0) {
@@ -256,23 +239,29 @@ export class Gateway {
     res.end(text + '\n');
   }
 
-  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** Not async: a session's request is forwarded in the same tick (no promise per request). */
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.stopping) return this.plain(res, 503, 'The gateway is stopping.', { 'Retry-After': '5', Connection: 'close' });
-    const path = (req.url ?? '/').split('?')[0];
-    const session = this.table.findAny(sessionTokens(req.headers.cookie, this.cookieName));
-    if (path === this.logoutPath) {
-      if (session) await this.endSession(session.id, 'logout');
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Set-Cookie': clearSessionCookie(this.cookieName) });
-      res.end(LOGGED_OUT_PAGE);
+    const url = req.url ?? '/';
+    const { tokens, rest } = splitSessionCookie(req.headers.cookie, this.cookieName);
+    const session = this.table.findAny(tokens);
+    if (url.startsWith(this.logoutPath) && (url.length === this.logoutPath.length || url[this.logoutPath.length] === '?')) {
+      void this.logout(res, session);
       return;
     }
-    if (session) return this.forward(req, res, session);
-    const login = this.login(req, res);
+    if (session) return this.forward(req, res, session, rest);
+    const login = this.login(req, res, rest);
     this.logins.add(login);
-    await login.finally(() => this.logins.delete(login));
+    void login.finally(() => this.logins.delete(login));
   }
 
-  private async login(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async logout(res: http.ServerResponse, session: Session | undefined): Promise<void> {
+    if (session) await this.endSession(session.id, 'logout');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Set-Cookie': clearSessionCookie(this.cookieName) });
+    res.end(LOGGED_OUT_PAGE);
+  }
+
+  private async login(req: http.IncomingMessage, res: http.ServerResponse, cookie: string | undefined): Promise<void> {
     const t0 = performance.now();
     const admission = this.table.admit();
     if (admission.kind === 'full') {
@@ -307,42 +296,46 @@ export class Gateway {
     if (mode === 'warm') this.counters.warmLogins++;
     this.log('info', `login: session ${id} → container ${container.name} (${mode}, ready in ${loginMs.toFixed(0)} ms)`);
     this.changed();
-    this.forward(req, res, session, setSessionCookie(this.cookieName, token));
+    this.forward(req, res, session, cookie, setSessionCookie(this.cookieName, token));
   }
 
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, session: Session, setCookie?: string): void {
-    const ctx: RequestContext = { session, bytesIn: 0, bytesOut: 0, setCookie };
-    this.contexts.set(req, ctx);
+  /** @param cookie the `Cookie` header to forward (ours stripped). */
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, session: Session, cookie: string | undefined, setCookie?: string): void {
     this.table.begin(session);
-    const rest = stripCookie(req.headers.cookie, this.cookieName);
-    if (rest) req.headers.cookie = rest;
-    else delete req.headers.cookie;
-    req.on('data', (chunk: Buffer) => (ctx.bytesIn += chunk.length));
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      this.table.finish(session, ctx.bytesIn, ctx.bytesOut);
+    const finish = (bytesIn: number, bytesOut: number) => {
+      this.table.finish(session, bytesIn, bytesOut);
       this.changedSoon();
     };
-    res.on('close', finish);
     // The client may have gone while its login's container started: nothing to proxy, and no
     // 'close' event will come, so count the request as finished now (the session can idle out).
-    if (res.destroyed || req.destroyed) return finish();
-    this.proxy.web(req, res, { target: this.targetOf(session) }, (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      this.log('warn', `session ${session.id}: request ${req.method} ${(req.url ?? '').slice(0, 200)} failed at container ${session.target.containerName}: ${code ?? ''} ${(err as Error).message}`);
-      if ((code === 'ECONNREFUSED' || code === 'EHOSTUNREACH') && this.table.find(session.token)) {
-        // Nothing listens at the container's address any more: the container is gone.
-        this.table.end(session.id, 'container-gone');
-        void this.destroy(session, 'container-gone');
-      }
-      this.plain(res, 502, `The session's container did not answer (${code ?? 'error'}). Reload to log in again if it is gone.`);
+    if (res.destroyed || req.destroyed) return finish(0, 0);
+    const { host, port } = session.target;
+    forwardHttp(req, res, {
+      host,
+      port,
+      agent: this.agent,
+      cookie,
+      setCookie,
+      cookieName: this.cookieName,
+      done: finish,
+      failed: (err) => this.forwardFailed(req, res, session, err),
     });
   }
 
+  private forwardFailed(req: http.IncomingMessage, res: http.ServerResponse, session: Session, err: NodeJS.ErrnoException): void {
+    const code = err.code;
+    this.log('warn', `session ${session.id}: request ${req.method} ${(req.url ?? '').slice(0, 200)} failed at container ${session.target.containerName}: ${code ?? ''} ${err.message}`);
+    if ((code === 'ECONNREFUSED' || code === 'EHOSTUNREACH') && this.table.find(session.token)) {
+      // Nothing listens at the container's address any more: the container is gone.
+      this.table.end(session.id, 'container-gone');
+      void this.destroy(session, 'container-gone');
+    }
+    this.plain(res, 502, `The session's container did not answer (${code ?? 'error'}). Reload to log in again if it is gone.`);
+  }
+
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    const session = this.stopping ? undefined : this.table.findAny(sessionTokens(req.headers.cookie, this.cookieName));
+    const { tokens, rest } = splitSessionCookie(req.headers.cookie, this.cookieName);
+    const session = this.stopping ? undefined : this.table.findAny(tokens);
     if (!session) {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNo session: open the gateway URL in a browser first to log in.\n');
       return;
@@ -360,7 +353,6 @@ export class Gateway {
       this.table.finish(session, s.bytesRead ?? 0, s.bytesWritten ?? 0);
       this.changed();
     });
-    const rest = stripCookie(req.headers.cookie, this.cookieName);
     if (rest) req.headers.cookie = rest;
     else delete req.headers.cookie;
     this.proxy.ws(req, socket, head, { target: this.targetOf(session) }, (err) => {
