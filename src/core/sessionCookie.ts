@@ -25,11 +25,7 @@ export function sessionCookieName(port: number): string {
  * @param header the request's `Cookie` header (undefined, a string, or several headers).
  */
 export function sessionTokens(header: string | string[] | undefined, name: string): string[] {
-  const out: string[] = [];
-  for (const pair of cookiePairs(header)) {
-    if (pair.name === name && TOKEN_PATTERN.test(pair.value)) out.push(pair.value);
-  }
-  return out;
+  return splitSessionCookie(header, name).tokens;
 }
 
 /**
@@ -63,10 +59,7 @@ export function clearSessionCookie(name: string): string {
  * @returns the remaining `name=value` pairs joined with `; `, or undefined when none remain.
  */
 export function stripCookie(header: string | string[] | undefined, name: string): string | undefined {
-  const kept = cookiePairs(header)
-    .filter((p) => p.name !== name)
-    .map((p) => p.raw);
-  return kept.length ? kept.join('; ') : undefined;
+  return splitSessionCookie(header, name).rest;
 }
 
 function cookiePairs(header: string | string[] | undefined): Array<{ name: string; value: string; raw: string }> {
