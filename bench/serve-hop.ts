@@ -22,6 +22,7 @@ import { distribution, ratio } from '../src/core/stats';
 import type { ContainerBackend, SessionContainer } from '../src/engine/serve/backend';
 import { Gateway } from '../src/engine/serve/gateway';
 import { LoadClient, type LoadRequest } from '../src/engine/serve/loadClient';
+import { minimalProxy } from './lib/minimalProxy';
 
 const N = Number(process.argv[2] ?? 20);
 const R = Number(process.argv[3] ?? 50);
@@ -56,14 +57,7 @@ async function main(): Promise<void> {
   };
   const gw = await Gateway.start({ backend, image: 'stand-in', limits: { maxSessions: N, idleMs: 0 } });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const minimal = http.createServer((req, res) => {
-    const u = http.request({ host: '127.0.0.1', port: upPort, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    u.on('error', () => res.destroy());
-    req.pipe(u);
-  });
+  const minimal = minimalProxy('127.0.0.1', upPort, agent);
   const hp = createProxyServer({ xfwd: true, agent });
   const target = new URL(`http://127.0.0.1:${upPort}`);
   const hp3 = http.createServer((req, res) => hp.web(req, res, { target }, () => res.destroy()));

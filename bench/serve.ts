@@ -28,6 +28,7 @@ import { measureServeCost, timedGet } from '../src/engine/serve/cost';
 import { summarizeServeCost, type ServeCostReport, type ServeCostSamples } from '../src/core/serveCost';
 import { TransactionRunner } from '../src/engine/transaction';
 import { LoadClient, type LoadRequest } from '../src/engine/serve/loadClient';
+import { minimalProxy } from './lib/minimalProxy';
 import { startLocalGateway } from '../src/engine/serve/local';
 
 const REQUESTS = Number(process.argv[2] ?? process.env.BENCH_REQUESTS ?? 20);
@@ -80,14 +81,7 @@ async function pairedControl(runner: TransactionRunner, n: number, requests: num
         const cookie = login.setCookie ?? '';
         const t = gw.sessionOf(cookie)?.target;
         if (!t) throw new Error('control: a login set no session cookie');
-        const server = http.createServer((req, res) => {
-          const up = http.request({ host: t.host, port: t.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
-            res.writeHead(r.statusCode ?? 502, r.headers);
-            r.pipe(res);
-          });
-          up.on('error', () => res.destroy());
-          req.pipe(up);
-        });
+        const server = minimalProxy(t.host, t.port, agent);
         servers.push(server);
         await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
         const user = `user-${i}`;
