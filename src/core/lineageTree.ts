@@ -101,9 +101,10 @@ export function buildLineage(
     let structural = -1;
     let structuralRule: ParentRule = 'layer-prefix';
     let structuralDetail: string | undefined;
-    const hp = sizeOf[chain]! > 1 ? groupOf(chain).parents[slotOf[i]!]! : -1;
+    const own = sizeOf[chain]! > 1 ? groupOf(chain) : undefined;
+    const hp = own ? own.parents[slotOf[i]!]! : -1;
     if (hp >= 0) {
-      structural = groupOf(chain).at[hp]!;
+      structural = own!.at[hp]!;
       structuralRule = 'same-layers-history';
     } else {
       const anc = index.nearestAncestor(chain);
