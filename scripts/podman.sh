@@ -2,7 +2,7 @@
 # A private Podman for the tests: Podman's Docker-compatible API on its own socket, with its own
 # configuration and storage, holding copies of the Docker engine's images.
 #
-#   bash scripts/podman.sh [--images "REF..."] [--stop] [--quiet] [--help]
+#   bash scripts/podman.sh [--images "REF..."] [--stop] [--status] [--quiet] [--help]
 #
 # 1. Installs Debian's `podman` with apt-get when it is missing (root on Debian only), then checks
 #    that the Docker engine still runs containers as it did before (no network, its default bridge,
@@ -27,6 +27,7 @@
 # Flags:
 #   --images "REF..."  images to copy from the Docker engine instead of the default set ("" = none)
 #   --stop             stop the service this script started (storage is kept)
+#   --status           exit 0 when the service this script started is running, 1 when not
 #   --quiet            print only warnings, errors and the final line
 #
 # Environment (all optional):
@@ -38,6 +39,7 @@ set -euo pipefail
 IMAGES_GIVEN=0
 IMAGES=""
 STOP=0
+STATUS=0
 QUIET=0
 DRY_RUN=0   # lib/apt.sh reads it; this script has no dry run
 
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --images) [ $# -ge 2 ] || { echo "podman.sh: --images needs a value" >&2; exit 2; }; IMAGES_GIVEN=1; IMAGES="$2"; shift ;;
     --stop) STOP=1 ;;
+    --status) STATUS=1 ;;
     --quiet|-q) QUIET=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "podman.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
@@ -268,6 +271,10 @@ if command -v flock >/dev/null 2>&1 && ! flock -w 600 9; then
 fi
 
 if [ "$STOP" = 1 ]; then stop_service; exit 0; fi
+if [ "$STATUS" = 1 ]; then
+  if [ -n "$(service_pid)" ]; then log "running (pid $(service_pid)) at $ENDPOINT"; exit 0; fi
+  log "not running"; exit 1
+fi
 
 if ! command -v podman >/dev/null 2>&1; then
   is_root && is_debian || die "podman is missing. Install it (Debian: sudo apt-get install podman) and rerun."

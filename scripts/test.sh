@@ -6,7 +6,8 @@
 #                     answers, imports busybox:latest and the debootstrap debian:bookworm)
 #   3. samples        bash scripts/build-samples.sh --debian (the lineage-sample/* image family)
 #   3b. podman        bash scripts/podman.sh (Debian's podman, a private `podman system service`
-#                     on its own socket and storage, the base and sample images copied from Docker)
+#                     on its own socket and storage, the base and sample images copied from Docker;
+#                     stopped when the run ends if this run started it)
 #   3c. vscode-deps   bash scripts/code-server.sh (Node 24, code-server, Debian's chromium)
 #   4. typecheck      npm run typecheck
 #   5. build          npm run build
@@ -35,7 +36,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 LEVELS="${CL_TEST_LEVELS:-unit,integration,vscode,demo}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cl-test.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+STOP_PODMAN=0
+trap 'rm -rf "$WORK"; [ "$STOP_PODMAN" = 1 ] && bash scripts/podman.sh --stop --quiet || true' EXIT
 
 PASSED=0
 FAILED=0
@@ -186,6 +188,8 @@ main() {
   step engine bash scripts/engine.sh --debian || setup_failed engine
   step samples bash scripts/build-samples.sh --debian || setup_failed samples
   # Podman as the second engine of the parameterised suites and of one VS Code scenario.
+  # A service this run starts is stopped when the run ends; one that ran before is left running.
+  if ! bash scripts/podman.sh --status --quiet 2>/dev/null; then STOP_PODMAN=1; fi
   step podman bash scripts/podman.sh || setup_failed podman
   # Node 24 + code-server + Debian's chromium: the browser test (integration) and the VS Code level need them.
   step vscode-deps bash scripts/code-server.sh || setup_failed vscode-deps
