@@ -40,7 +40,9 @@ import {
 } from '../core/workloads';
 import { median } from '../core/stats';
 import { currentOwner } from './owner';
-import { drain, engineMessage, OutputCollector, removeContainer, statusOf } from './transaction';
+import { drain, OutputCollector } from './containerOutput';
+import { engineMessage, statusOf } from './engineErrors';
+import { removeContainer } from './transaction';
 
 /** Label on every container of an experiment; value = run id. */
 export const LABEL_OVERHEAD = 'io.container-lineage.overhead';
