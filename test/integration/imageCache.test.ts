@@ -55,7 +55,9 @@ describe('persistent image cache on the real engines (Docker and Podman)', funct
       const tags = { a: `cl-imagecache-a-${suffix}:1`, b: `cl-imagecache-b-${suffix}:1`, c: `cl-imagecache-c-${suffix}:1`, d: `cl-imagecache-d-${suffix}:1` };
       const ids: Record<string, string> = {};
       let owner: { engine: EngineConnection; docker: Docker };
+      /** The storage folder of the current test (a fresh one per test and per retry: a retry must not find its first try's cache). */
       let dir: string;
+      const dirs: string[] = [];
       const windows: Array<{ engine: EngineConnection; source: LineageSource; hold: { dispose(): void } }> = [];
 
       /** A new window: its own connection and source on `dir`, visible (acquired). */
@@ -79,9 +81,13 @@ describe('persistent image cache on the real engines (Docker and Podman)', funct
 
       before(async () => {
         owner = await target.connect();
-        dir = mkdtempSync(join(tmpdir(), 'cl-imagecache-store-'));
         ids.a = await build(owner.docker, tags.a, `FROM busybox:latest\nLABEL cl-imagecache=${suffix}-a\nRUN echo a > /a-${suffix}\n`);
         ids.b = await build(owner.docker, tags.b, `FROM ${tags.a}\nRUN echo b > /b-${suffix}\n`);
+      });
+
+      beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), 'cl-imagecache-store-'));
+        dirs.push(dir);
       });
 
       after(async () => {
@@ -93,7 +99,7 @@ describe('persistent image cache on the real engines (Docker and Podman)', funct
         }
         if (owner) for (const tag of [tags.d, tags.c, tags.b, tags.a]) await owner.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
         owner?.engine.dispose();
-        if (dir) rmSync(dir, { recursive: true, force: true });
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
       });
 
       it('a second window on the same storage folder makes ≤ 3 calls for known images, and still sees a newly built image', async () => {
@@ -112,7 +118,12 @@ describe('persistent image cache on the real engines (Docker and Podman)', funct
           const calls = second.toFirstSnapshot.filter((p) => !perImage(p) || known.has(perImage(p)!));
           assert.ok(calls.length <= 3, `≤ 3 calls for known images, got ${calls.join(', ')}`);
           assert.deepEqual(calls.filter(perImage), [], 'no inspect or history of a known image');
-          const pick = (images: ImageRecord[]) => images.filter((i) => i.id === ids.a || i.id === ids.b).map((i) => [i.id, i.parent, i.layers, i.labels, i.created, i.size]);
+          // Sorted by ID: the engine lists images by Created in whole seconds, and a and b (built within one second) tie in any order.
+          const pick = (images: ImageRecord[]) =>
+            images
+              .filter((i) => i.id === ids.a || i.id === ids.b)
+              .map((i) => [i.id, i.parent, i.layers, i.labels, i.created, i.size])
+              .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
           assert.equal(pick(first.source.snapshot!.images).length, 2);
           assert.deepEqual(pick(second.source.snapshot!.images), pick(first.source.snapshot!.images), 'the cached records equal the inspected ones');
 
