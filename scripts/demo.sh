@@ -169,7 +169,7 @@ echo "Container Lineage is running in code-server $CL_CODE_SERVER_VERSION:"
 echo "  $URL"
 echo "Open it in a browser; the Container Lineage icon is in the activity bar."
 if [ "$BACKGROUND" = 1 ]; then
-  echo "Running in the background (pid $PID, log $LOG). Stop it with: bash scripts/demo.sh --stop"
+  echo "Running in the background (pid $PID, log $LOG). Stop it with: npm run demo -- --stop (or bash scripts/demo.sh --stop)"
   exit 0
 fi
 echo "Press Ctrl-C to stop."

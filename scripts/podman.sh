@@ -26,7 +26,7 @@
 #
 # Flags:
 #   --images "REF..."  images to copy from the Docker engine instead of the default set ("" = none)
-#   --stop             stop the service this script started (storage is kept)
+#   --stop             stop the service this script started (storage files are kept, its mounts undone)
 #   --status           exit 0 when the service this script started is running, 1 when not
 #   --quiet            print only warnings, errors and the final line
 #
@@ -153,7 +153,19 @@ stop_service() {
   while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 40 ]; do sleep 0.25; waited=$((waited + 1)); done
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
   rm -f "$PIDFILE" "$SOCK"
+  unmount_storage
   log "stopped the service (pid $pid)"
+}
+
+# containers/storage leaves its overlay home ($DIR/storage/overlay) bind-mounted on itself after the
+# service exits; with the service gone nothing uses this private storage, so undo its mounts
+# (deepest first). The files stay: the next start loads nothing again.
+unmount_storage() {
+  local target
+  command -v findmnt >/dev/null 2>&1 || return 0
+  findmnt -rn -o TARGET | awk -v root="$DIR/storage" 'index($0, root "/") == 1 || $0 == root' | sort -r | while read -r target; do
+    umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null || warn "could not unmount $target"
+  done
 }
 
 start_service() {
