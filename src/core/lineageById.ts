@@ -7,14 +7,7 @@
  */
 
 import type { LineageNode } from './lineageRecords';
-
-/** Hash of a string: its length and last 8 characters (32 bits of a sha256 hex ID or diff ID). */
-export function tailHash(s: string): number {
-  const n = s.length;
-  let h = n | 0;
-  for (let i = n > 8 ? n - 8 : 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
-}
+import { tailHash } from './lineageIndex';
 
 /**
  * Positions of distinct strings (image IDs), 0..: string → position, exact (a hash match is
