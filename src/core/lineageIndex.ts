@@ -3,22 +3,16 @@
  * nearest image chain that is a strict prefix of it. Pure logic; the history rules that order
  * images with the same chain are in lineageHistory.ts.
  *
- * Chains live in a prefix trie over diff IDs: a trie node is the pair (parent node, diff ID), found
- * in one open-addressing table of 32-bit integers (no per-node object or map) whose slot holds the
- * node, its key (parent node, a 32-bit hash of the diff ID: its length and last 8 characters) and
- * the image that made the node, so a probe and its key test read one slot. Each image's chain is
- * walked by hashes alone as far as the trie goes; the walked prefix is then confirmed exactly,
- * each diff ID compared (as a string) with the same-depth diff ID of the image that made the last
- * node reached, whose chain passes through every node of the walk: one run over one image's
- * strings rather than one string per node in as many places (the cache misses that made the index
- * grow from 1,000 to 50,000 images). A hash collision fails that check, and the image is walked
- * again comparing every step's diff ID. Once a prefix is new, the rest of the chain is new nodes.
- * An image's chain is the node its last layer ends on; images ending on the same node share a
- * chain. The nearest image-chain ancestor of a chain is the nearest trie ancestor (other than the
- * empty root) where some image's chain ends, found for every node in one pass in creation order (a
- * parent is always created before its child).
- * Time: linear in the total number of layers; memory: up to nine 32-bit integers per distinct
- * prefix (two four-integer table slots, the table being at most half full, and its parent).
+ * Chains live in a prefix trie over interned diff IDs: each distinct diff ID gets a small integer
+ * once (one string-keyed map lookup per layer, which V8 answers from the string's cached hash),
+ * and a trie node is the pair (parent node, layer number), found in an open-addressing table of
+ * 32-bit integers (no per-node object or map). An image's chain is the node its last layer ends
+ * on; images ending on the same node share a chain. The nearest image-chain ancestor of a chain
+ * is the nearest trie ancestor (other than the empty root) where some image's chain ends, found
+ * for every node in one pass in creation order (a parent is always created before its child).
+ * Time: linear in the total number of layers; memory: a few 32-bit integers per distinct prefix.
+ * Replaces a rolling hash of the diff-ID strings (which read every diff ID's characters, built
+ * boxed numeric map keys and confirmed each hit by comparing strings).
  */
 
 import type { ImageRecord } from './lineageRecords';
@@ -50,18 +44,11 @@ export interface ChainIndex {
 }
 
 /** Hash of a diff ID or image ID: its length and last 8 characters (32 bits of the sha256 hex). */
-export function tailHash(s: string): number {
-  const n = s.length;
+export function tailHash(layer: string): number {
+  const n = layer.length;
   let h = n | 0;
-  for (let i = n > 8 ? n - 8 : 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = n > 8 ? n - 8 : 0; i < n; i++) h = Math.imul(h ^ layer.charCodeAt(i), 0x01000193);
   return h;
-}
-
-/** True when `a` and `b` have the same first `k` diff IDs (compared last first). */
-function samePrefix(a: readonly string[], b: readonly string[], k: number): boolean {
-  if (a === b) return true;
-  for (let j = k - 1; j >= 0; j--) if (a[j] !== b[j]) return false;
-  return true;
 }
 
 /** Trie slot hash of (parent node, diff-ID hash): multiplicative (Knuth), high bits used. */
@@ -75,81 +62,65 @@ function edgeHash(parent: number, layerHash: number): number {
  */
 export function buildChainIndex(images: readonly ImageRecord[]): ChainIndex {
   const n = images.length;
-  // Trie nodes 1.. (0 is the root, the empty chain): the parent node of each.
+  // Trie nodes 1.. (0 is the root, the empty chain): parent node, diff-ID hash and diff ID of each.
   let capacity = 1024;
   let up = new Int32Array(capacity);
+  let hashOf = new Int32Array(capacity);
+  const layerOf: string[] = [''];
   let count = 1;
-  // Open-addressing table, at most half full, 4 integers per slot: node (0 = empty), parent node,
-  // diff-ID hash, and the image that made the node (its chain passes through the node, so its
-  // diff ID at the node's depth is the node's key).
+  // Open-addressing table of node numbers (0 = empty), at most half full.
   let bits = 11;
-  let table = new Int32Array(4 << bits);
+  let table = new Int32Array(1 << bits);
   let mask = (1 << bits) - 1;
   const grow = (): void => {
     capacity *= 2;
     const u = new Int32Array(capacity);
     u.set(up);
     up = u;
-    const old = table;
+    const h = new Int32Array(capacity);
+    h.set(hashOf);
+    hashOf = h;
     bits++;
-    table = new Int32Array(4 << bits);
+    table = new Int32Array(1 << bits);
     mask = (1 << bits) - 1;
     const shift = 32 - bits;
-    for (let o = 0; o < old.length; o += 4) {
-      if (old[o] === 0) continue;
-      let s = edgeHash(old[o + 1]!, old[o + 2]!) >>> shift;
-      while (table[4 * s] !== 0) s = (s + 1) & mask;
-      for (let f = 0; f < 4; f++) table[4 * s + f] = old[o + f]!;
+    for (let c = 1; c < count; c++) {
+      let s = edgeHash(up[c]!, hashOf[c]!) >>> shift;
+      while (table[s] !== 0) s = (s + 1) & mask;
+      table[s] = c;
     }
   };
   const ends = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const layers = images[i]!.layers;
-    // Walk the trie by hashes as far as it goes, then confirm the walked prefix exactly: each diff
-    // ID compared with the same-depth diff ID of the image that made the last node reached (one
-    // run over one image's strings, instead of one string per node in as many places). A hash
-    // collision fails the check; the image is then walked again confirming every step.
     let node = 0;
-    let k = 0;
-    let maker = -1;
-    for (; k < layers.length; k++) {
-      const lh = tailHash(layers[k]!);
+    // Once a prefix is new, every longer prefix of this chain is new too: no lookups.
+    let fresh = false;
+    for (let k = 0; k < layers.length; k++) {
+      const layer = layers[k]!;
+      const lh = tailHash(layer);
       let s = edgeHash(node, lh) >>> (32 - bits);
-      let c = table[4 * s]!;
-      while (c !== 0 && (table[4 * s + 1] !== node || table[4 * s + 2] !== lh)) {
-        s = (s + 1) & mask;
-        c = table[4 * s]!;
-      }
-      if (c === 0) break;
-      node = c;
-      maker = table[4 * s + 3]!;
-    }
-    if (k > 0 && !samePrefix(layers, images[maker]!.layers, k)) {
-      node = 0;
-      for (k = 0; k < layers.length; k++) {
-        const layer = layers[k]!;
-        const lh = tailHash(layer);
-        let s = edgeHash(node, lh) >>> (32 - bits);
-        let c = table[4 * s]!;
-        while (c !== 0 && (table[4 * s + 1] !== node || table[4 * s + 2] !== lh || images[table[4 * s + 3]!]!.layers[k] !== layer)) {
+      if (!fresh) {
+        let c = table[s]!;
+        while (c !== 0 && (up[c] !== node || hashOf[c] !== lh || layerOf[c] !== layer)) {
           s = (s + 1) & mask;
-          c = table[4 * s]!;
+          c = table[s]!;
         }
-        if (c === 0) break;
-        node = c;
+        if (c !== 0) {
+          node = c;
+          continue;
+        }
+        fresh = true;
       }
-    }
-    // The rest of the chain is new (a prefix once new makes every longer one new): no lookups.
-    for (; k < layers.length; k++) {
-      if (count === capacity) grow();
-      const lh = tailHash(layers[k]!);
-      let s = edgeHash(node, lh) >>> (32 - bits);
-      while (table[4 * s] !== 0) s = (s + 1) & mask;
-      table[4 * s] = count;
-      table[4 * s + 1] = node;
-      table[4 * s + 2] = lh;
-      table[4 * s + 3] = i;
+      if (count === capacity) {
+        grow();
+        s = edgeHash(node, lh) >>> (32 - bits);
+      }
+      while (table[s] !== 0) s = (s + 1) & mask;
+      table[s] = count;
       up[count] = node;
+      hashOf[count] = lh;
+      layerOf.push(layer);
       node = count++;
     }
     ends[i] = node;
