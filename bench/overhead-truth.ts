@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { median } from '../src/core/stats';
 import { selfTimedScript, builtinWorkload } from '../src/core/workloads';
 import { EngineConnection } from '../src/engine/connection';
-import { findHostBusybox, runOverheadExperiment } from '../src/engine/overhead';
+import { runOverheadExperiment } from '../src/engine/overhead';
+import { findHostBusybox } from '../src/engine/overheadRuns';
 
 const IMAGE = process.env.CL_BENCH_IMAGE ?? 'busybox:latest';
 const N = Number(process.argv[2] ?? 5);

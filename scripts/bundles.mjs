@@ -50,8 +50,9 @@ export const LAZY_PACKAGES = {
  * so it is stubbed itself. Key: module path as required from the vendor bundle.
  */
 export const LAZY_FUNCTIONS = {
-  // The engine client: constructed by the connection, which activate() starts on the next tick.
-  dockerode: { vendor: 'dockerode', importer: /[\\/]src[\\/]engine[\\/]connection\.ts$/, request: /^dockerode$/ },
+  // The engine client: constructed for the connection (src/engine/dockerClient.ts, the only code
+  // that constructs one), which activate() starts on the next tick.
+  dockerode: { vendor: 'dockerode', importer: /[\\/]src[\\/]engine[\\/]dockerClient\.ts$/, request: /^dockerode$/ },
   'docker-modem/lib/ssh': { vendor: 'ssh', importer: /node_modules[\\/]docker-modem[\\/]lib[\\/]/, request: /^\.\/ssh(\.js)?$/ },
 };
 

@@ -1,4 +1,5 @@
-import { describeCandidate, EngineConnection } from '../engine/connection';
+import { EngineConnection } from '../engine/connection';
+import { describeCandidate } from '../engine/endpointProbe';
 
 /**
  * Connects the command line to the engine the same way for every subcommand: the extension's

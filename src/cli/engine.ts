@@ -3,7 +3,8 @@
  * (setting aside: CONTAINER_LINEAGE_ENGINE_HOST stands in for `containerLineage.engine.host`),
  * with every candidate tried and why it failed. Exit code 0 when an engine answered, 1 otherwise.
  */
-import { describeCandidate, EngineConnection } from '../engine/connection';
+import { EngineConnection } from '../engine/connection';
+import { describeCandidate } from '../engine/endpointProbe';
 
 /** Run the subcommand; returns the exit code. */
 export async function run(args: string[]): Promise<number> {

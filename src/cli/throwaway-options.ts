@@ -7,7 +7,8 @@ import { connectCli } from './connect';
 import { plural } from '../core/format';
 import { currentOwner } from '../engine/owner';
 import { sweepOrphans } from '../engine/sweep';
-import { TransactionRunner, type SecurityOptions } from '../engine/transaction';
+import type { SecurityOptions } from '../engine/security';
+import { TransactionRunner } from '../engine/transaction';
 
 /** Options shared by `run` and `transactions` (security overrides and the timeout). */
 export const COMMON_OPTIONS = {

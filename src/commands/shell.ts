@@ -8,7 +8,7 @@ import { openShell, type ShellSession } from '../engine/shell';
 import type { Services } from '../services';
 import { SessionPty } from './sessionPty';
 import type { ThrowawayFeature } from './transactions';
-import { pickImage, securityFromSettings } from './transactions';
+import { pickImage, securityFromSettings } from './throwawayInput';
 
 /** What the command returns (tests): the terminal and the container id once the shell started. */
 export interface ThrowawayShellHandle {

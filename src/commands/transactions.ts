@@ -18,18 +18,15 @@ import { checkIsolation } from '../engine/isolation';
 import { currentOwner } from '../engine/owner';
 import { WarmPool } from '../engine/pool';
 import { sweepOrphans, type SweepReport } from '../engine/sweep';
-import { listImageChoices, TransactionRunner, type SecurityOptions, type TransactionResult } from '../engine/transaction';
+import { listImageChoices, TransactionRunner, type TransactionResult } from '../engine/transaction';
 import type { OwnerIdentity } from '../core/labels';
 import type { Services } from '../services';
 import { registerThrowawayShell } from './shell';
 import { showReport } from '../views/reports';
 import { askTransactions, describeRun, type TransactionAnswers } from './transactionPrompts';
-import { RememberedAnswers, wholeNumberAtLeast } from './multiStep';
-import { countList, formatBytes, plural } from '../core/format';
-import { bestRepoTag, shortId, type ImageRecord } from '../core/lineage';
-
-/** Settings section of this feature. */
-const SECTION = 'containerLineage.transactions';
+import { RememberedAnswers } from './multiStep';
+import { askNumber, engineProblem, pickImage, SECTION, securityFromSettings } from './throwawayInput';
+import { countList, plural } from '../core/format';
 
 /** The warm pools' idle drain from the setting `poolIdleMinutes` (default 5 minutes), ms; 0 = never. */
 function idleDrainMs(): number {
@@ -48,23 +45,6 @@ export interface RunTransactionsArgs {
   poolSize?: number;
   /** Do not open the Markdown report (tests). */
   quiet?: boolean;
-}
-
-/** Secure defaults and timeout from the settings. */
-export function securityFromSettings(): { security: Partial<SecurityOptions>; timeoutMs: number } {
-  const c = vscode.workspace.getConfiguration(SECTION);
-  return {
-    security: {
-      network: c.get<string>('network', 'none'),
-      dropAllCapabilities: c.get<boolean>('dropAllCapabilities', true),
-      noNewPrivileges: c.get<boolean>('noNewPrivileges', true),
-      pidsLimit: c.get<number>('pidsLimit', 128),
-      memoryBytes: c.get<number>('memoryMiB', 256) * 1024 * 1024,
-      readOnlyRootfs: c.get<boolean>('readOnlyRootfs', true),
-      tmpfsBytes: c.get<number>('tmpfsMiB', 64) * 1024 * 1024,
-    },
-    timeoutMs: c.get<number>('timeoutSeconds', 60) * 1000,
-  };
 }
 
 /** The throwaway-container state of one extension host: one owner identity, runners, pools. */
@@ -177,35 +157,6 @@ export class ThrowawayFeature implements vscode.Disposable {
 }
 
 /**
- * Resolve the image a command applies to: an Images-view item (`{ kind: 'image', node }`), a
- * reference string, or a quick pick of local images. Returns undefined when the user dismissed the
- * pick or the images could not be listed (the error is shown).
- */
-export async function pickImage(feature: { runner(): { docker: TransactionRunner['docker'] } }, arg: unknown, placeHolder: string, { ask = true, title }: { ask?: boolean; title?: string } = {}): Promise<string | undefined> {
-  if (typeof arg === 'string' && arg) return arg;
-  const item = arg as { kind?: string; node?: { image?: ImageRecord } } | undefined;
-  // The tag the row shows, not repoTags[0] (the engine's order: maybe another tag of the image).
-  if (item?.kind === 'image' && item.node?.image) return bestRepoTag(item.node.image) ?? item.node.image.id;
-  if (!ask) return undefined;
-  let choices;
-  try {
-    choices = await listImageChoices(feature.runner().docker);
-  } catch (err) {
-    void vscode.window.showErrorMessage(`Cannot list images: ${engineProblem(err)}`);
-    return undefined;
-  }
-  if (choices.length === 0) {
-    void vscode.window.showWarningMessage('There are no images on the engine. Build one first (Container Lineage: Build Child Image…).');
-    return undefined;
-  }
-  const picked = await vscode.window.showQuickPick(
-    choices.map((c) => ({ label: c.reference, description: `${shortId(c.id)} · ${formatBytes(c.size)} total`, reference: c.reference })),
-    { title, placeHolder },
-  );
-  return picked?.reference;
-}
-
-/**
  * Run `task` under a cancellable progress notification; cancelling aborts the signal it gets.
  */
 function withCancellableProgress<T>(title: string, task: (progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal) => Promise<T>): Thenable<T> {
@@ -218,15 +169,6 @@ function withCancellableProgress<T>(title: string, task: (progress: vscode.Progr
       sub.dispose();
     }
   });
-}
-
-async function askNumber(prompt: string, value: number, min: number, title?: string): Promise<number | undefined> {
-  const s = await vscode.window.showInputBox({ title, prompt, value: String(value), validateInput: wholeNumberAtLeast(min) });
-  return s === undefined ? undefined : Number(s.trim());
-}
-
-function engineProblem(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Show a batch report: Output channel, info message, Markdown document. */

@@ -9,7 +9,8 @@ import { summarizeBatch, type BatchReport } from '../core/batch';
 import { runBounded } from '../core/schedule';
 import { distribution } from '../core/stats';
 import { WarmPool } from './pool';
-import type { SecurityOptions, TransactionResult, TransactionRunner } from './transaction';
+import type { SecurityOptions } from './security';
+import type { TransactionResult, TransactionRunner } from './transaction';
 
 /** What to run. */
 export interface BatchOptions {

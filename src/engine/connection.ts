@@ -1,48 +1,9 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
-import * as fs from 'node:fs';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import * as https from 'node:https';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { builderVersion, detectEngineKind, dialectOf, engineTitle, type EngineDialect, type EngineKind } from '../core/dialect';
-import { formatEndpoint, type EngineEndpoint } from './endpoint';
+import { dialectOf, type EngineDialect } from '../core/dialect';
+import { describeCandidate, describeError, ping, probeCandidates, type CandidateAttempt, type EngineInfo, type ProbeOutcome } from './endpointProbe';
 import { EngineEventStream } from './events';
-import { nodeResolveIo, resolveCandidates, type Candidate, type ResolveInput } from './resolve';
-
-/** Engine identity shown in the status bar. */
-export interface EngineInfo {
-  /** Which dialect of the API it speaks (see core/dialect). */
-  kind: EngineKind;
-  /** Short engine name: "Docker" or "Podman". */
-  name: string;
-  /** Server version, e.g. "20.10.24". */
-  version: string;
-  /** Product and version as shown everywhere: "Docker Engine 20.10.24", "Podman 4.3.1". */
-  title: string;
-  /** The builder's version from `/_ping` when the engine sends it (Podman: Buildah's, e.g. "1.28.2"). */
-  builderVersion?: string;
-  /** API version, e.g. "1.41". */
-  apiVersion: string;
-  /** Operating system / architecture of the engine host, e.g. "linux/amd64". */
-  os: string;
-  /** The engine's platform name when it reports one, e.g. "Docker Engine - Community"; may be empty. */
-  platform?: string;
-  /** Kernel version of the engine host, e.g. "6.1.0-18-amd64"; may be empty. */
-  kernelVersion?: string;
-}
-
-/** One endpoint the resolver tried, and what happened. */
-export interface CandidateAttempt {
-  /** Where the candidate came from: "setting", "DOCKER_HOST", "context <name>", "probe". */
-  source: string;
-  /** For probes, which kind of engine lives there, e.g. "Docker rootless", "Podman rootful". */
-  label?: string;
-  /** The endpoint as a URL-like string, e.g. unix:///var/run/docker.sock. */
-  endpoint: string;
-  /** Why it failed, human readable; undefined when it answered. */
-  error?: string;
-}
+import type { Candidate, ResolveInput } from './resolve';
 
 export type EngineState =
   | { kind: 'connecting' }
@@ -53,11 +14,6 @@ export type EngineState =
       /** Why other sources were not tried and how to change the choice (may be empty). */
       notes?: string[];
     };
-
-/** "DOCKER_HOST tcp://127.0.0.1:1" / "probe (Docker rootless) unix:///run/user/1000/docker.sock". */
-export function describeCandidate(a: CandidateAttempt): string {
-  return `${a.source}${a.label ? ` (${a.label})` : ''}${a.endpoint ? ` ${a.endpoint}` : ''}`;
-}
 
 /** Thrown by {@link EngineConnection.docker} when no engine is connected. */
 export class EngineUnavailableError extends Error {
@@ -94,10 +50,6 @@ export interface EngineConnectionOptions {
   eventBackoff?: { initialMs?: number; maxMs?: number };
 }
 
-type Outcome =
-  | { kind: 'connected'; client: Docker; key: string; source: string; info: EngineInfo; attempts: CandidateAttempt[] }
-  | { kind: 'disconnected'; attempts: CandidateAttempt[]; notes: string[] };
-
 const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -112,12 +64,13 @@ const CONNECTION_ERROR_CODES = new Set([
 ]);
 
 /**
- * The single owner of the dockerode client (the only code allowed to construct one).
+ * The single owner of the dockerode client (built by `dockerClient.ts`, the only code that
+ * constructs one).
  *
  * Lifecycle: `connect()` resolves the candidates (see `resolve.ts`), pings each in order with a
- * short timeout and keeps the first that answers (`connected`, with `version()` info); when none
- * does the state is `disconnected` with every attempt and its error, and a background retry runs
- * with exponential backoff (1 s doubling to 30 s) until an engine answers — the only requests made
+ * short timeout and keeps the first that answers (`connected`, with `version()` info; see
+ * `endpointProbe.ts`); when none does the state is `disconnected` with every attempt and its
+ * error, and a background retry runs with exponential backoff (1 s doubling to 30 s) until an engine answers — the only requests made
  * while disconnected. While connected nothing is polled: the event stream ({@link events}, held
  * open by the extension) is the health signal. When it ends, one `/_ping` confirms: an answer
  * reopens the stream, none starts the recovery above (state `disconnected` at once). Nothing here
@@ -296,7 +249,7 @@ export class EngineConnection {
     return run;
   }
 
-  private apply(gen: number, outcome: Outcome): EngineState | Promise<EngineState> {
+  private apply(gen: number, outcome: ProbeOutcome): EngineState | Promise<EngineState> {
     if (this.disposed) return this.current;
     if (gen !== this.generation) return this.pending ?? this.current; // superseded by a newer attempt
     if (outcome.kind === 'connected') {
@@ -371,42 +324,17 @@ export class EngineConnection {
     }
   }
 
-  /** Resolve candidates and try them in order; never throws. */
-  private async attempt(announce: boolean): Promise<Outcome> {
-    const env = (this.options.env ?? process.env) as Record<string, string | undefined>;
-    const io = { ...nodeResolveIo(), ...this.options.io };
-    const resolution = resolveCandidates({ ...io, setting: this.options.host, env });
-    const detail = announce ? 'info' : 'debug';
-    const attempts: CandidateAttempt[] = [];
-    for (const c of resolution.candidates) {
-      const attempt: CandidateAttempt = { source: c.source, endpoint: c.display };
-      if (c.label) attempt.label = c.label;
-      attempts.push(attempt);
-      if (c.error || !c.endpoint) {
-        attempt.error = c.error ?? 'no endpoint';
-        this.log(detail === 'info' ? 'warn' : 'debug', `${describeCandidate(attempt)}: ${attempt.error}`);
-        continue;
-      }
-      this.log(detail, `trying ${describeCandidate(attempt)}`);
-      const timeoutMs = this.options.pingTimeoutMs ?? (c.endpoint.kind === 'ssh' ? 10000 : 3000);
-      let client: Docker;
-      try {
-        client = this.sameEndpointClient(c) ?? createClient(c.endpoint, env, timeoutMs);
-      } catch (err) {
-        attempt.error = err instanceof Error ? err.message : String(err);
-        this.log(detail === 'info' ? 'warn' : 'debug', `${describeCandidate(attempt)}: ${attempt.error}`);
-        continue;
-      }
-      try {
-        const headers = await ping(client, timeoutMs);
-        const info = toInfo(await withTimeout<Docker.DockerVersion>((signal) => (client.version as (o: object) => Promise<Docker.DockerVersion>)({ abortSignal: signal }), timeoutMs), headers);
-        return { kind: 'connected', client, key: c.display, source: c.source, info, attempts };
-      } catch (err) {
-        attempt.error = describeError(err, c.endpoint, timeoutMs);
-        this.log(detail === 'info' ? 'warn' : 'debug', `${describeCandidate(attempt)}: ${attempt.error}`);
-      }
-    }
-    return { kind: 'disconnected', attempts, notes: resolution.notes };
+  /** Resolve candidates and try them in order (endpointProbe.ts); never throws. */
+  private attempt(announce: boolean): Promise<ProbeOutcome> {
+    return probeCandidates({
+      host: this.options.host,
+      env: (this.options.env ?? process.env) as Record<string, string | undefined>,
+      io: this.options.io,
+      pingTimeoutMs: this.options.pingTimeoutMs,
+      announce,
+      reuse: (c) => this.sameEndpointClient(c),
+      log: (level, message) => this.log(level, message),
+    });
   }
 
   /** Reuse the current client when a quiet reconnect lands on the same endpoint. */
@@ -418,174 +346,4 @@ export class EngineConnection {
 /** Order-insensitive identity of an attempt list, to avoid re-announcing the same failure. */
 function signature(attempts: CandidateAttempt[]): string {
   return attempts.map((a) => `${a.source}|${a.endpoint}|${a.error ?? ''}`).join('\n');
-}
-
-/** Run `fn` with an AbortSignal that fires after `ms`. */
-async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
-  return fn(AbortSignal.timeout(ms));
-}
-
-/**
- * GET /_ping with a timeout. Resolves with the response headers (lower-case names: the engine's
- * dialect shows in them, e.g. Podman's `libpod-api-version`) when the engine answers "OK".
- * @throws the transport error, or an Error when something else answered.
- */
-async function ping(client: Docker, timeoutMs: number): Promise<IncomingHttpHeaders> {
-  return withTimeout(async (signal) => {
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const options = { path: '/_ping', method: 'GET', isStream: true, abortSignal: signal, statusCodes: { 200: true, 500: 'server error' } };
-      client.modem.dial(options, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r as IncomingMessage)));
-    });
-    const chunks: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const abort = () => res.destroy(new DOMException('ping timed out', 'AbortError'));
-      signal.addEventListener('abort', abort, { once: true });
-      res.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
-      res.on('end', resolve);
-      res.on('error', reject);
-      res.on('close', () => signal.removeEventListener('abort', abort));
-    });
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (text.trim() !== 'OK') {
-      throw new Error(`something answered, but not a Docker API (/_ping returned '${text.slice(0, 60)}')`);
-    }
-    return res.headers;
-  }, timeoutMs);
-}
-
-/** EngineInfo from GET /version and the /_ping headers: Podman when they say so (core/dialect), else Docker. */
-function toInfo(v: Docker.DockerVersion, headers: IncomingHttpHeaders = {}): EngineInfo {
-  const components = Array.isArray(v.Components) ? v.Components : [];
-  const platform = v.Platform?.Name ?? '';
-  const kind = detectEngineKind({ pingHeaders: headers, componentNames: components.map((c) => c?.Name ?? ''), platformName: platform });
-  const version = String(v.Version ?? 'unknown');
-  const info: EngineInfo = {
-    kind,
-    name: kind === 'podman' ? 'Podman' : 'Docker',
-    version,
-    title: engineTitle(kind, version),
-    apiVersion: String(v.ApiVersion ?? 'unknown'),
-    os: [v.Os, v.Arch].filter(Boolean).join('/'),
-    platform,
-    kernelVersion: v.KernelVersion ?? '',
-  };
-  const builder = builderVersion(kind, headers);
-  if (builder) info.builderVersion = builder;
-  return info;
-}
-
-const TLS_HINT = 'if the engine expects TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (folder with ca.pem, cert.pem, key.pem)';
-
-/** A transport error as a sentence that says what is wrong there. */
-function describeError(err: unknown, endpoint: EngineEndpoint | undefined, timeoutMs: number): string {
-  const e = err as { code?: string; name?: string; message?: string; statusCode?: number; json?: unknown };
-  const where = endpoint ? formatEndpoint(endpoint) : 'the engine';
-  const plainTcp = endpoint?.kind === 'tcp' && !endpoint.tls;
-  if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR') return `no answer within ${timeoutMs / 1000} s`;
-  switch (e?.code) {
-    case 'ENOENT':
-      return endpoint?.kind === 'unix' ? `no socket at ${endpoint.socketPath}` : endpoint?.kind === 'npipe' ? `no named pipe ${endpoint.pipePath}` : `not found (${e.message})`;
-    case 'EACCES':
-    case 'EPERM':
-      return endpoint?.kind === 'unix'
-        ? `permission denied on ${endpoint.socketPath}: add your user to the socket's group (e.g. 'docker', then log in again) or use a rootless engine`
-        : `permission denied (${e.message})`;
-    case 'ECONNREFUSED':
-      return endpoint?.kind === 'unix' ? `the socket exists but nothing is listening on it (engine stopped?)` : `connection refused (nothing is listening there)`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return endpoint && 'host' in endpoint ? `host '${endpoint.host}' not found (DNS)` : `host not found (${e.message})`;
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `host unreachable (${e.code})`;
-    case 'ETIMEDOUT':
-      return `connection timed out`;
-    case 'ECONNRESET':
-      return `the connection was reset${plainTcp ? `; ${TLS_HINT}` : ''}`;
-  }
-  if (typeof e?.code === 'string' && e.code.startsWith('HPE_')) return `something answered, but not with HTTP${plainTcp ? `; ${TLS_HINT}` : ''}`;
-  if (e?.statusCode === 404) return `something answered at ${where}, but not a Docker API (HTTP 404 on /_ping)`;
-  if (typeof e?.statusCode === 'number') return `the engine answered HTTP ${e.statusCode}: ${String(e.message ?? '').trim()}`;
-  const msg = e?.message ?? String(err);
-  if (/certificate|self.signed|SSL|TLS/i.test(msg)) return `TLS failed: ${msg}`;
-  return msg;
-}
-
-/** Read a PEM file for TLS, with a message that says which file is missing. */
-function readPem(file: string | undefined, what: string): Buffer | undefined {
-  if (!file) return undefined;
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ENOENT') return undefined;
-    throw new Error(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`);
-  }
-}
-
-/**
- * dockerode's modem reads DOCKER_HOST from process.env in its constructor and lets it override
- * the options we pass (and throws on values it cannot parse). Our resolver has already decided
- * the endpoint from the injected env, so the constructor runs with DOCKER_HOST masked; it is
- * synchronous, and the variable is restored before anything else runs.
- */
-function constructDocker(options: Docker.DockerOptions & Record<string, unknown>): Docker {
-  const saved = process.env.DOCKER_HOST;
-  delete process.env.DOCKER_HOST;
-  try {
-    return new Docker(options);
-  } finally {
-    if (saved !== undefined) process.env.DOCKER_HOST = saved;
-  }
-}
-
-/**
- * Build a dockerode client for an endpoint (the only place that does).
- * @throws Error with a clear message when TLS material is missing or unreadable.
- */
-function createClient(endpoint: EngineEndpoint, env: Record<string, string | undefined>, timeoutMs: number): Docker {
-  switch (endpoint.kind) {
-    case 'unix':
-      return constructDocker({ socketPath: endpoint.socketPath });
-    case 'npipe':
-      return constructDocker({ socketPath: endpoint.pipePath });
-    case 'tcp': {
-      if (!endpoint.tls) return constructDocker({ host: endpoint.host, port: endpoint.port, protocol: 'http' });
-      const tls = endpoint.tls;
-      const ca = readPem(tls.caFile, 'CA certificate');
-      const cert = readPem(tls.certFile, 'client certificate');
-      const key = readPem(tls.keyFile, 'client key');
-      if (tls.verify && !ca) {
-        throw new Error(`TLS verification needs a CA certificate, but ${tls.caFile ?? 'ca.pem'} does not exist; set DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem`);
-      }
-      if (!!cert !== !!key) throw new Error(`TLS client authentication needs both cert.pem and key.pem; only ${cert ? tls.certFile : tls.keyFile} exists`);
-      const options: Docker.DockerOptions & Record<string, unknown> = { host: endpoint.host, port: endpoint.port, protocol: 'https', ca, cert, key };
-      if (!tls.verify) options.agent = new https.Agent({ rejectUnauthorized: false, ca, cert, key });
-      return constructDocker(options);
-    }
-    case 'ssh': {
-      const username = endpoint.username ?? env.USER ?? env.LOGNAME ?? safeUserName();
-      const sshOptions: Record<string, unknown> = { readyTimeout: timeoutMs };
-      if (env.SSH_AUTH_SOCK) sshOptions.agent = env.SSH_AUTH_SOCK;
-      else {
-        const home = env.HOME || os.homedir();
-        for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
-          const key = readPem(path.join(home, '.ssh', name), 'ssh key');
-          if (key) {
-            sshOptions.privateKey = key;
-            break;
-          }
-        }
-      }
-      return constructDocker({ protocol: 'ssh', host: endpoint.host, port: endpoint.port, username, sshOptions });
-    }
-  }
-}
-
-function safeUserName(): string | undefined {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return undefined;
-  }
 }

@@ -14,7 +14,7 @@ import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { FrameDemuxer, type StreamName } from './demux';
-import { engineMessage, statusOf } from './transaction';
+import { engineMessage, statusOf } from './engineErrors';
 
 /**
  * The command Attach Shell runs: bash when the image has it, else sh (what users of Container

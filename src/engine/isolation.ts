@@ -4,7 +4,8 @@
  */
 import { runIsolationCheck, type IsolationReport, type IsolationStep } from '../core/isolation';
 import { WarmPool } from './pool';
-import type { SecurityOptions, TransactionResult, TransactionRunner } from './transaction';
+import type { SecurityOptions } from './security';
+import type { TransactionResult, TransactionRunner } from './transaction';
 
 /** Options of {@link checkIsolation}. */
 export interface IsolationCheckOptions {

@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { FrameDemuxer, type StreamName } from './demux';
-import { engineMessage, statusOf } from './transaction';
+import { engineMessage, statusOf } from './engineErrors';
 
 export interface LogOptions {
   /** Keep streaming new output until the container stops or `signal` aborts. Default false. */

@@ -17,8 +17,7 @@
  */
 import type Docker from 'dockerode';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,7 +39,11 @@ import {
 } from '../core/workloads';
 import { median } from '../core/stats';
 import { currentOwner } from './owner';
-import { drain, engineMessage, OutputCollector, removeContainer, statusOf } from './transaction';
+import { drain, OutputCollector } from './containerOutput';
+import { engineMessage, statusOf } from './engineErrors';
+import { removeContainer } from './transaction';
+import { ECHO_SERVER, echoRoundTrips, freePort, waitForEcho } from './overheadNet';
+import { abortable, Cancelled, execIn, findHostBusybox, runHost } from './overheadRuns';
 
 /** Label on every container of an experiment; value = run id. */
 export const LABEL_OVERHEAD = 'io.container-lineage.overhead';
@@ -82,156 +85,8 @@ export interface OverheadOptions {
   /** Bootstrap seed (default 1). */
   seed?: number;
 }
-
-class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
-
-/** Reject with Cancelled when `signal` aborts; the underlying promise's failure is swallowed. */
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(new Cancelled());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
-}
-
-/**
- * Find the host's busybox (the same static binary the busybox base image is made from).
- * @throws Error with an install hint when none is found.
- */
-export function findHostBusybox(preferred?: string): string {
-  const candidates = [preferred, ...(process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, 'busybox')), '/bin/busybox', '/usr/bin/busybox'];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  throw new Error('The host side of built-in workloads runs busybox, which is not installed: install it (Debian: apt-get install busybox-static) or use --workload custom with --host-cmd.');
-}
-
-interface HostRun {
-  output: string;
-  wallMs: number;
-}
-
-/** Spawn argv on the host, collect stdout+stderr; wall ms from spawn to exit. @throws on non-zero exit. */
-function runHost(argv: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<HostRun> {
-  return new Promise<HostRun>((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], signal });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
-    child.on('error', (err) => reject(signal?.aborted ? new Cancelled() : new Error(`host command ${argv[0]} failed to start: ${err.message}`)));
-    child.on('close', (code, sig) => {
-      const wallMs = performance.now() - t0;
-      const output = Buffer.concat(chunks).toString('utf8');
-      if (signal?.aborted) return reject(new Cancelled());
-      if (code !== 0) return reject(new Error(`host command exited with ${code ?? sig}: ${output.slice(-300)}`));
-      resolve({ output, wallMs });
-    });
-  });
-}
-
-/** Exec argv in a running container; wall ms from exec create to exit code known. @throws on non-zero exit. */
-async function execIn(docker: Docker, id: string, argv: string[], env: string[]): Promise<HostRun & { exitCode: number }> {
-  const t0 = performance.now();
-  const exec = await docker.getContainer(id).exec({ Cmd: argv, Env: env, AttachStdout: true, AttachStderr: true });
-  const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
-  const collector = new OutputCollector(false, true);
-  await drain(stream, collector);
-  const info = await exec.inspect();
-  const wallMs = performance.now() - t0;
-  const text = collector.finish();
-  const exitCode = info.ExitCode ?? -1;
-  return { output: text.stdout + text.stderr, wallMs, exitCode };
-}
-
-/** Pick a free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Open one TCP connection to an echo server and time `k` request/response round trips of
- * `bytes` bytes each (netperf TCP_RR style). Resolves with the round-trip times in ms.
- * @throws Error when the connection fails, closes early, or a round trip takes over `timeoutMs`.
- */
-export function echoRoundTrips(host: string, port: number, k: number, bytes = 32, timeoutMs = 5000): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const payload = Buffer.alloc(bytes, 0x78);
-    const times: number[] = [];
-    let pending = 0;
-    let t0 = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const sock = net.connect({ host, port });
-    sock.setNoDelay(true);
-    const fail = (err: Error) => {
-      if (timer) clearTimeout(timer);
-      sock.destroy();
-      reject(err);
-    };
-    const next = () => {
-      if (timer) clearTimeout(timer);
-      if (times.length === k) {
-        sock.end();
-        sock.destroy();
-        return resolve(times);
-      }
-      timer = setTimeout(() => fail(new Error(`no echo from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
-      pending = bytes;
-      t0 = performance.now();
-      sock.write(payload);
-    };
-    sock.on('connect', next);
-    sock.on('data', (chunk: Buffer) => {
-      pending -= chunk.length;
-      if (pending <= 0 && t0 > 0) {
-        times.push(performance.now() - t0);
-        t0 = 0;
-        next();
-      }
-    });
-    sock.on('error', fail);
-    sock.on('close', () => {
-      if (times.length < k) fail(new Error(`the echo server at ${host}:${port} closed the connection`));
-    });
-  });
-}
-
-/** Poll until the echo server answers one round trip (up to `ms`). */
-async function waitForEcho(host: string, port: number, ms = 10000, signal?: AbortSignal): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (signal?.aborted) throw new Cancelled();
-    try {
-      await echoRoundTrips(host, port, 1, 1, 1000);
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw new Error(`the busybox echo server did not answer on ${host}:${port}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /** The long-lived command of holder containers: sleeps, exits promptly on SIGTERM (stop). */
 const HOLDER_CMD = ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"];
-/** Echo server: busybox nc, persistent listener, one `cat` per connection (binds all addresses). */
-const ECHO_SERVER = (port: number) => ['nc', '-ll', '-p', String(port), '-e', 'cat'];
 
 /**
  * Run an overhead experiment. Never leaves a container behind (see module docs).

@@ -19,7 +19,9 @@
  */
 import type Docker from 'dockerode';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_TIMEOUT_MS, engineMessage, hostConfigFor, networkDisabledFor, statusOf, type PhaseTimings, type TransactionResult, type TransactionRunner, type TransactionStatus } from './transaction';
+import { engineMessage, statusOf } from './engineErrors';
+import { hostConfigFor, networkDisabledFor } from './security';
+import { DEFAULT_TIMEOUT_MS, type PhaseTimings, type TransactionResult, type TransactionRunner, type TransactionStatus } from './transaction';
 import { attachedCreateOptions, NoShellError, prepareAttached, runAttached, type AttachedContainer } from './poolAttach';
 import { runExec } from './poolExec';
 import type { PoolTransactionOptions, RefillStats, WarmPoolOptions } from './poolTypes';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { ATTACHED_POOL_SCRIPT, commandScript, MarkerScanner, transactionInput } from '../core/attachProtocol';
 import { FrameDemuxer, StreamDecoder, type StreamName } from './demux';
-import { engineMessage, statusOf } from './transaction';
+import { engineMessage, statusOf } from './engineErrors';
 
 /** An idle attached pool container: started, its stream open, waiting for one transaction. */
 export interface AttachedContainer {

@@ -4,7 +4,8 @@
  * exit code from the exec's state). No `vscode` import.
  */
 import type Docker from 'dockerode';
-import { drain, OutputCollector, statusOf } from './transaction';
+import { drain, OutputCollector } from './containerOutput';
+import { statusOf } from './engineErrors';
 import type { StreamName } from './demux';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

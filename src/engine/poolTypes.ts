@@ -1,5 +1,6 @@
 /** Option and statistics shapes of the warm pool (`pool.ts`). No `vscode` import. */
-import type { SecurityOptions, TransactionOptions } from './transaction';
+import type { SecurityOptions } from './security';
+import type { TransactionOptions } from './transaction';
 
 /** Options of a warm pool. */
 export interface WarmPoolOptions {

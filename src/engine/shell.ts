@@ -6,7 +6,9 @@
  */
 import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
-import { engineMessage, hostConfigFor, statusOf, type SecurityOptions, type TransactionRunner } from './transaction';
+import { engineMessage, statusOf } from './engineErrors';
+import { hostConfigFor, type SecurityOptions } from './security';
+import type { TransactionRunner } from './transaction';
 
 /** Options of a throwaway shell. */
 export interface ShellOptions {

@@ -11,7 +11,8 @@
 import type Docker from 'dockerode';
 import { LABEL_KIND, LABEL_OWNER_PID, LABEL_POOL, LABEL_THROWAWAY, sweepVerdict, type OwnerIdentity, type SweepVerdict } from '../core/labels';
 import { processStartTicks } from './owner';
-import { engineMessage, removeContainer } from './transaction';
+import { engineMessage } from './engineErrors';
+import { removeContainer } from './transaction';
 
 /** One container the sweep looked at. */
 export interface SweptContainer {

@@ -18,66 +18,14 @@
 import type Docker from 'dockerode';
 import { performance } from 'node:perf_hooks';
 import { throwawayLabels, type OwnerIdentity, type ThrowawayKind } from '../core/labels';
-import { FrameDemuxer, StreamDecoder, type StreamName } from './demux';
+import { OutputCollector, drain } from './containerOutput';
+import type { StreamName } from './demux';
+import { engineMessage, statusOf } from './engineErrors';
 import { currentOwner } from './owner';
-
-/** Resource and privilege limits applied to every throwaway container (secure by default). */
-export interface SecurityOptions {
-  /**
-   * Engine network mode; 'none' (default) gives the container no network at all. 'disabled' is as
-   * isolated (its own network namespace with loopback only) but the engine sets up no network
-   * sandbox for it (`Config.NetworkDisabled`): that skips about two thirds of a cold start here
-   * (bench/transactions), at the price of no `localhost` entry in `/etc/hosts` and no
-   * `/etc/resolv.conf` in the container, so the name `localhost` does not resolve (127.0.0.1 works).
-   */
-  network: string;
-  /** Drop every Linux capability (`CapDrop: ["ALL"]`). Default true. */
-  dropAllCapabilities: boolean;
-  /** `--security-opt no-new-privileges` (setuid binaries cannot gain privileges). Default true. */
-  noNewPrivileges: boolean;
-  /** Maximum number of processes (cgroup pids limit); 0 = unlimited. Default 128. */
-  pidsLimit: number;
-  /** Memory limit in bytes (swap included); 0 = unlimited. Default 256 MiB. */
-  memoryBytes: number;
-  /** Mount the image's root filesystem read-only. Default true. */
-  readOnlyRootfs: boolean;
-  /** Size of the writable tmpfs mounted at /tmp, in bytes; 0 = no tmpfs. Default 64 MiB. */
-  tmpfsBytes: number;
-}
-
-/** The defaults of {@link SecurityOptions}. */
-export const DEFAULT_SECURITY: Readonly<SecurityOptions> = Object.freeze({
-  network: 'none',
-  dropAllCapabilities: true,
-  noNewPrivileges: true,
-  pidsLimit: 128,
-  memoryBytes: 256 * 1024 * 1024,
-  readOnlyRootfs: true,
-  tmpfsBytes: 64 * 1024 * 1024,
-});
+import { hostConfigFor, networkDisabledFor, type SecurityOptions } from './security';
 
 /** Default per-transaction timeout: 60 000 ms. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
-
-/** True when the security options ask for network 'disabled' (create with `NetworkDisabled: true`). */
-export function networkDisabledFor(security: Partial<SecurityOptions> = {}): boolean {
-  return (security.network ?? DEFAULT_SECURITY.network) === 'disabled';
-}
-
-/** Engine `HostConfig` for the given security options (missing fields take the defaults; network 'disabled' is mode 'none'). */
-export function hostConfigFor(security: Partial<SecurityOptions> = {}): Docker.HostConfig {
-  const s = { ...DEFAULT_SECURITY, ...security };
-  const hc: Docker.HostConfig = { AutoRemove: false, NetworkMode: networkDisabledFor(s) ? 'none' : s.network, ReadonlyRootfs: s.readOnlyRootfs };
-  if (s.dropAllCapabilities) hc.CapDrop = ['ALL'];
-  if (s.noNewPrivileges) hc.SecurityOpt = ['no-new-privileges'];
-  if (s.pidsLimit > 0) hc.PidsLimit = s.pidsLimit;
-  if (s.memoryBytes > 0) {
-    hc.Memory = s.memoryBytes;
-    hc.MemorySwap = s.memoryBytes;
-  }
-  if (s.tmpfsBytes > 0) hc.Tmpfs = { '/tmp': `rw,nosuid,nodev,size=${s.tmpfsBytes}` };
-  return hc;
-}
 
 /** How a transaction ended. */
 export type TransactionStatus =
@@ -159,18 +107,6 @@ function nanTimings(): PhaseTimings {
   return { create: NaN, start: NaN, run: NaN, remove: NaN, acquire: NaN, exec: NaN, total: NaN };
 }
 
-/** HTTP status of a dockerode/docker-modem error, if any. */
-export function statusOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** Message of an engine error, without docker-modem's "(HTTP code 404) no such container -" prefix noise. */
-export function engineMessage(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string } | null;
-  return e?.json?.message ?? e?.message ?? String(err);
-}
-
 /** Turn a create error into an actionable message. */
 function createErrorMessage(image: string, err: unknown): string {
   const msg = engineMessage(err);
@@ -219,64 +155,6 @@ async function killQuietly(docker: Docker, id: string): Promise<void> {
     if (s !== 404 && s !== 409) throw err;
   }
 }
-
-/** Output collector: demultiplexes (non-TTY) or passes raw bytes (TTY), decodes per stream. */
-export class OutputCollector {
-  private readonly demuxer: FrameDemuxer | undefined;
-  private readonly decoders = { stdout: new StreamDecoder(), stderr: new StreamDecoder() };
-
-  constructor(
-    tty: boolean,
-    private readonly collect: boolean,
-    private readonly onOutput?: (stream: StreamName, bytes: Buffer) => void,
-  ) {
-    this.demuxer = tty ? undefined : new FrameDemuxer((s, b) => this.emit(s, b));
-  }
-
-  /** Feed a chunk from the attach/exec stream. @throws DemuxError on a corrupt stream. */
-  push(chunk: Buffer): void {
-    if (this.demuxer) this.demuxer.push(chunk);
-    else this.emit('stdout', chunk);
-  }
-
-  /** Decoded text of both streams. */
-  finish(): { stdout: string; stderr: string } {
-    return { stdout: this.decoders.stdout.end(), stderr: this.decoders.stderr.end() };
-  }
-
-  private emit(stream: StreamName, bytes: Buffer): void {
-    if (this.collect) this.decoders[stream].write(bytes);
-    this.onOutput?.(stream, bytes);
-  }
-}
-
-/**
- * Read a stream to its end into `collector`. Resolves on 'end'/'close', rejects on 'error' or a
- * corrupt frame.
- */
-export function drain(stream: NodeJS.ReadableStream, collector: OutputCollector): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    const finish = (err?: unknown) => {
-      if (done) return;
-      done = true;
-      if (err) reject(err);
-      else resolve();
-    };
-    stream.on('data', (chunk: Buffer) => {
-      try {
-        collector.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      } catch (err) {
-        finish(err);
-        (stream as unknown as { destroy?: () => void }).destroy?.();
-      }
-    });
-    stream.on('end', () => finish());
-    stream.on('close', () => finish());
-    stream.on('error', (err) => finish(err));
-  });
-}
-
 /** Resolve after `ms`, or when `promise` settles (whichever first); never rejects. */
 function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {

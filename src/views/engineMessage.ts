@@ -19,7 +19,8 @@
  * Use {@link createEngineAwareTreeView} for a view whose content comes from the engine.
  */
 import * as vscode from 'vscode';
-import { describeCandidate, type CandidateAttempt, type EngineConnection, type EngineState } from '../engine/connection';
+import type { EngineConnection, EngineState } from '../engine/connection';
+import { describeCandidate, type CandidateAttempt } from '../engine/endpointProbe';
 
 /** A root item shown instead of the view's content while the engine is not connected. */
 export class EngineNotice extends vscode.TreeItem {

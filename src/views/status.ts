@@ -5,7 +5,8 @@
  * background; clicking retries (and reveals the log if it fails again). Connecting: spinner.
  */
 import * as vscode from 'vscode';
-import { describeCandidate, type EngineState } from '../engine/connection';
+import type { EngineState } from '../engine/connection';
+import { describeCandidate } from '../engine/endpointProbe';
 import type { Services } from '../services';
 
 /** Status bar text, tooltip and click command for a state (pure apart from vscode value types). */

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { EngineConnection, type EngineInfo } from '../../src/engine/connection';
+import { EngineConnection } from '../../src/engine/connection';
+import type { EngineInfo } from '../../src/engine/endpointProbe';
 import type { TestEngine } from './engines';
 import { runBuild, type BuildRequest, type BuildRun } from '../../src/engine/builders';
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import { drain, hostConfigFor, OutputCollector, TransactionRunner } from '../../src/engine/transaction';
+import { drain, OutputCollector } from '../../src/engine/containerOutput';
+import { hostConfigFor } from '../../src/engine/security';
+import { TransactionRunner } from '../../src/engine/transaction';
 import { exitCodeOf } from '../../src/engine/pool';
 import { checkIsolation } from '../../src/engine/isolation';
 import { formatIsolationText, runIsolationCheck } from '../../src/core/isolation';

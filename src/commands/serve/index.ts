@@ -18,7 +18,7 @@ import { sweepOrphans } from '../../engine/sweep';
 import { TransactionRunner } from '../../engine/transaction';
 import type { Services } from '../../services';
 import { gatewayStatusItem, SESSIONS_VIEW, SessionsProvider, type SessionsNode } from '../../views/sessions';
-import { pickImage, securityFromSettings } from '../transactions';
+import { pickImage, securityFromSettings } from '../throwawayInput';
 import { askContainerPort } from './prompts';
 import { registerServeReports } from './reports';
 

@@ -9,7 +9,7 @@ import { formatServeIsolationText, type ServeIsolationReport } from '../../core/
 import { measureServeCost } from '../../engine/serve/cost';
 import { checkServeIsolation } from '../../engine/serve/isolation';
 import { OverheadPanel } from '../../webview/overheadPanel';
-import { pickImage, securityFromSettings } from '../transactions';
+import { pickImage, securityFromSettings } from '../throwawayInput';
 import type { ServeFeature } from './index';
 import { askContainerPort } from './prompts';
 

@@ -4,7 +4,7 @@
  */
 import type Docker from 'dockerode';
 import { factsFromPing, type EngineFacts } from '../../core/builderChoice';
-import type { EngineInfo } from '../connection';
+import type { EngineInfo } from '../endpointProbe';
 import { dialRaw } from './request';
 
 /** How long `/_ping` may take, in ms. */

@@ -9,7 +9,7 @@
  * one: implement {@link ImageBuilder} (see `./types`) and call {@link registerBuilder}.
  */
 import type Docker from 'dockerode';
-import type { EngineInfo } from '../connection';
+import type { EngineInfo } from '../endpointProbe';
 import { builderLabel, chooseBuilder } from '../../core/builderChoice';
 import { parseDockerfile } from '../../core/dockerfile';
 import { explainBuildError, frontendFor, unsupportedFeatures, type BuilderName } from '../../core/frontend';

@@ -22,7 +22,9 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { LABEL_SERVE, LABEL_THROWAWAY, sweepVerdict, type OwnerIdentity } from '../../core/labels';
 import { processStartTicks } from '../owner';
-import { engineMessage, hostConfigFor, statusOf, type SecurityOptions, type TransactionRunner } from '../transaction';
+import { engineMessage, statusOf } from '../engineErrors';
+import { hostConfigFor, type SecurityOptions } from '../security';
+import type { TransactionRunner } from '../transaction';
 import { LoginError, type ContainerBackend, type SessionContainer } from './backend';
 import { probeOnce, waitForHttp } from './readiness';
 

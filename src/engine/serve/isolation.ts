@@ -17,7 +17,9 @@ import {
   type ServeIsolationReport,
 } from '../../core/serveIsolation';
 import { exitCodeOf } from '../pool';
-import { drain, OutputCollector, type SecurityOptions, type TransactionRunner } from '../transaction';
+import { drain, OutputCollector } from '../containerOutput';
+import type { SecurityOptions } from '../security';
+import type { TransactionRunner } from '../transaction';
 import { timedGet } from './cost';
 import { startLocalGateway } from './local';
 

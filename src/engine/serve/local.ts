@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sweepOrphans } from '../sweep';
-import type { SecurityOptions, TransactionRunner } from '../transaction';
+import type { SecurityOptions } from '../security';
+import type { TransactionRunner } from '../transaction';
 import { DockerBackend, sweepSessionNetworks } from './dockerBackend';
 import { Gateway, type GatewayOptions } from './gateway';
 
