@@ -21,8 +21,10 @@
  * linear in the total number of layers; no pairwise comparison. Same-chain groups are ordered
  * with a trie over history entries, also linear.
  *
- * Files: lineageRecords.ts (records and engine JSON), lineageIndex.ts (chain index, history
- * rules), lineageTree.ts (the forest), lineageViews.ts (removal plans, state groups, layer rows).
+ * Files: lineageRecords.ts (records and engine JSON), lineageIndex.ts (chain index),
+ * lineageHistory.ts (history rules), lineageTree.ts (the forest's edges), lineageLink.ts (cycles,
+ * hiding, order, nodes), lineageById.ts (ID lookups), lineageViews.ts (removal plans, state
+ * groups, layer rows).
  * This module re-exports them.
  */
 

@@ -1,10 +1,66 @@
 /**
- * The lineage forest's `byId` (see lineageTree.ts): a read-only map from full image ID to node,
- * answered from the position map the model builds anyway (one entry per distinct ID) and the
- * node array, instead of a second 50,000-entry map filled node by node. Pure logic.
+ * Image ID lookups of the lineage model (see lineageTree.ts): {@link IdTable}, the position of each
+ * distinct image ID in the model's image list (an open-addressing table of 32-bit integers, sized
+ * once, instead of a 50,000-entry Map whose growth the young-generation GC copied), and the
+ * forest's `byId`, a read-only map from full image ID to node answered from that table and the
+ * node array. Pure logic.
  */
 
 import type { LineageNode } from './lineageRecords';
+import { tailHash } from './lineageIndex';
+
+/**
+ * Positions of distinct strings (image IDs), 0..: string → position, exact (a hash match is
+ * confirmed by comparing the strings). Holds at most `capacity` strings (given at construction,
+ * never grows); memory: two 32-bit integers per slot, 2–4 slots per string, and the string's reference.
+ */
+export class IdTable {
+  /** Number of strings added. */
+  size = 0;
+  private readonly ids: string[] = [];
+  /** Per slot: position + 1 (0 = empty), then the string's hash. */
+  private readonly slots: Int32Array;
+  private readonly shift: number;
+  private readonly mask: number;
+
+  constructor(capacity: number) {
+    let bits = 4;
+    while (1 << bits < 2 * capacity) bits++;
+    this.slots = new Int32Array(2 << bits);
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
+  }
+
+  /** Position of `id`, or -1 when it was never added. */
+  find(id: string): number {
+    const h = tailHash(id);
+    const slots = this.slots;
+    for (let s = Math.imul(h, 0x9e3779b1) >>> this.shift; ; s = (s + 1) & this.mask) {
+      const p = slots[2 * s]! - 1;
+      if (p < 0) return -1;
+      if (slots[2 * s + 1] === h && this.ids[p] === id) return p;
+    }
+  }
+
+  /**
+   * Add `id` at the next position ({@link size}) unless it is there already. Returns true when
+   * added, false for a repeat. Throws RangeError past the capacity given at construction.
+   */
+  add(id: string): boolean {
+    if (2 * this.size >= this.slots.length >> 1) throw new RangeError(`IdTable: more than its capacity of ${this.slots.length >> 2} IDs`);
+    const h = tailHash(id);
+    const slots = this.slots;
+    let s = Math.imul(h, 0x9e3779b1) >>> this.shift;
+    for (; slots[2 * s] !== 0; s = (s + 1) & this.mask) {
+      if (slots[2 * s + 1] === h && this.ids[slots[2 * s]! - 1] === id) return false;
+    }
+    slots[2 * s] = this.size + 1;
+    slots[2 * s + 1] = h;
+    this.ids.push(id);
+    this.size++;
+    return true;
+  }
+}
 
 /**
  * Read-only map image ID → node over `nodes` (by position) and `positionOf` (ID → position),
@@ -15,7 +71,7 @@ export class NodesById implements ReadonlyMap<string, LineageNode> {
   readonly size: number;
 
   constructor(
-    private readonly positionOf: ReadonlyMap<string, number>,
+    private readonly positionOf: Pick<IdTable, 'find'>,
     private readonly nodes: readonly LineageNode[],
     private readonly hidden?: Uint8Array,
   ) {
@@ -25,8 +81,8 @@ export class NodesById implements ReadonlyMap<string, LineageNode> {
   }
 
   get(id: string): LineageNode | undefined {
-    const p = this.positionOf.get(id);
-    return p === undefined || this.hidden?.[p] ? undefined : this.nodes[p];
+    const p = this.positionOf.find(id);
+    return p < 0 || this.hidden?.[p] ? undefined : this.nodes[p];
   }
 
   has(id: string): boolean {

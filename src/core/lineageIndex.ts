@@ -43,8 +43,8 @@ export interface ChainIndex {
   isPrefix(a: number, b: number): boolean;
 }
 
-/** Hash of one diff ID: its length and last 8 characters (32 bits of the sha256 hex). */
-function layerHash(layer: string): number {
+/** Hash of a diff ID or image ID: its length and last 8 characters (32 bits of the sha256 hex). */
+export function tailHash(layer: string): number {
   const n = layer.length;
   let h = n | 0;
   for (let i = n > 8 ? n - 8 : 0; i < n; i++) h = Math.imul(h ^ layer.charCodeAt(i), 0x01000193);
@@ -98,7 +98,7 @@ export function buildChainIndex(images: readonly ImageRecord[]): ChainIndex {
     let fresh = false;
     for (let k = 0; k < layers.length; k++) {
       const layer = layers[k]!;
-      const lh = layerHash(layer);
+      const lh = tailHash(layer);
       let s = edgeHash(node, lh) >>> (32 - bits);
       if (!fresh) {
         let c = table[s]!;

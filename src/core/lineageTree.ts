@@ -1,16 +1,18 @@
 /**
  * The lineage forest (see lineage.ts for the parent rules): each image's parent chosen from the
- * chain index (lineageIndex.ts), base labels and the Parent field, cycles cut, dangling images
- * optionally hidden, containers attached. Pure logic.
+ * chain index (lineageIndex.ts), base labels and the Parent field; cycles cut, dangling images
+ * optionally hidden and the nodes made in lineageLink.ts; containers attached. Image IDs are
+ * looked up in lineageById.ts's IdTable. Pure logic.
  */
 
 import { normalizeImageId } from './dialect';
 import { LocalImageIndex, type NameRules } from './reference';
 import {
-  BASE_DIGEST_LABEL, BASE_NAME_LABEL, isDangling, shortId,
+  BASE_DIGEST_LABEL, BASE_NAME_LABEL,
   type ContainerRecord, type ImageRecord, type LineageForest, type LineageNode, type ParentRule,
 } from './lineageRecords';
-import { NodesById } from './lineageById';
+import { IdTable, NodesById } from './lineageById';
+import { linkForest } from './lineageLink';
 import { buildChainIndex } from './lineageIndex';
 import { baseEvidenceFromHistory, compareImages, historyParents, historyPrefixMatch, oldest } from './lineageHistory';
 
@@ -36,13 +38,9 @@ export function buildLineage(
   // One record per ID (the list can repeat an image under several filters). The work below is
   // kept in arrays by position in `all` (a map per step, keyed by image ID, cost more than the
   // rest of the model together at 50,000 images).
-  const indexOf = new Map<string, number>();
+  const indexOf = new IdTable(images.length);
   const all: ImageRecord[] = [];
-  for (const i of images) {
-    if (indexOf.has(i.id)) continue;
-    indexOf.set(i.id, all.length);
-    all.push(i);
-  }
+  for (const i of images) if (indexOf.add(i.id)) all.push(i);
   const n = all.length;
   const index = buildChainIndex(all);
   const { chainOf, sizeOf, firstOf, slotOf } = index;
@@ -84,18 +82,20 @@ export function buildLineage(
   };
   let byName: LocalImageIndex<ImageRecord> | undefined;
 
-  const nodes: LineageNode[] = new Array<LineageNode>(n);
-  for (let i = 0; i < n; i++) {
-    const image = all[i]!;
-    nodes[i] = { image, rule: 'root', children: [], containers: [], dangling: isDangling(image), uniqueSize: image.size, depth: 0 };
-  }
-
-  // The chosen edge of each image: parent position (-1 for none), rule, detail.
+  // The chosen edge of each image: parent position (-1 for none), rule, detail; for a root, its
+  // rule and detail. The per-image facts linking needs are copied out in the same pass.
   const parentAt = new Int32Array(n).fill(-1);
-  const edgeRule: ParentRule[] = new Array<ParentRule>(n);
-  const edgeDetail: Array<string | undefined> = new Array<string | undefined>(n);
+  const ruleAt: ParentRule[] = new Array<ParentRule>(n);
+  const detailAt: Array<string | undefined> = new Array<string | undefined>(n);
+  const danglingAt = new Uint8Array(n);
+  const createdAt = new Float64Array(n);
+  const sizeAt = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const image = all[i]!;
+    danglingAt[i] = image.repoTags.length === 0 ? 1 : 0;
+    createdAt[i] = Number.isNaN(image.created) ? 0 : image.created;
+    sizeAt[i] = image.size;
+    ruleAt[i] = 'root';
     const chain = chainOf[i]!;
     // Structural parent (rules 4 then 3).
     let structural = -1;
@@ -125,10 +125,10 @@ export function buildLineage(
     }
 
     // Rule 1: Parent field.
-    const pf = image.parent ? indexOf.get(normalizeImageId(image.parent)) : undefined;
-    if (pf !== undefined && pf !== i) {
+    const pf = image.parent ? indexOf.find(normalizeImageId(image.parent)) : -1;
+    if (pf >= 0 && pf !== i) {
       parentAt[i] = pf;
-      edgeRule[i] = 'parent-field';
+      ruleAt[i] = 'parent-field';
       continue;
     }
     // Rule 2: base label, unless inherited from the structural parent.
@@ -145,105 +145,48 @@ export function buildLineage(
         // a base rebuilt since): the name then must not stand in for it.
         const target = digestLabel ? findDigest(digestLabel) : nameLabel ? (byName ??= new LocalImageIndex(all, options.names)).find(nameLabel) : undefined;
         if (target && target.id !== image.id && target.layers.length <= image.layers.length) {
-          parentAt[i] = indexOf.get(target.id)!;
-          edgeRule[i] = 'base-label';
-          edgeDetail[i] = digestLabel && findDigest(digestLabel) ? `${BASE_DIGEST_LABEL}=${digestLabel}` : `${BASE_NAME_LABEL}=${nameLabel}`;
+          parentAt[i] = indexOf.find(target.id);
+          ruleAt[i] = 'base-label';
+          detailAt[i] = digestLabel && findDigest(digestLabel) ? `${BASE_DIGEST_LABEL}=${digestLabel}` : `${BASE_NAME_LABEL}=${nameLabel}`;
           continue;
         }
         if (!target && structural < 0) {
-          nodes[i]!.rule = 'base-not-present';
-          nodes[i]!.ruleDetail = `base ${nameLabel || digestLabel} (from label) is not present locally`;
+          ruleAt[i] = 'base-not-present';
+          detailAt[i] = `base ${nameLabel || digestLabel} (from label) is not present locally`;
           continue;
         }
       }
     }
     if (structural >= 0) {
       parentAt[i] = structural;
-      edgeRule[i] = structuralRule;
-      edgeDetail[i] = structuralDetail;
+      ruleAt[i] = structuralRule;
+      detailAt[i] = structuralDetail;
       continue;
     }
     // Rule 5.
     const evidence = baseEvidenceFromHistory(image.history);
     if (evidence) {
-      nodes[i]!.rule = 'base-not-present';
-      nodes[i]!.ruleDetail = evidence;
+      ruleAt[i] = 'base-not-present';
+      detailAt[i] = evidence;
     }
   }
 
-  // Link, breaking any cycle (possible only with contradictory Parent fields / labels).
-  const state = new Uint8Array(n); // 0 = not seen, 1 = on the current path, 2 = done
-  const path: number[] = [];
-  for (let i = 0; i < n; i++) {
-    path.length = 0;
-    let j = i;
-    while (j >= 0 && state[j] === 0) {
-      state[j] = 1;
-      path.push(j);
-      j = parentAt[j]!;
-    }
-    if (j >= 0 && state[j] === 1) {
-      // `j` is on the current path: cut the edge leaving it.
-      parentAt[j] = -1;
-      nodes[j]!.ruleDetail = 'parent edge removed: it formed a cycle';
-    }
-    for (const p of path) state[p] = 2;
-  }
-
-  const hide = options.hideDangling === true;
-  const roots: LineageNode[] = [];
-  let hidden: Uint8Array | undefined;
-  for (let i = 0; i < n; i++) {
-    const node = nodes[i]!;
-    if (hide && node.dangling) {
-      (hidden ??= new Uint8Array(n))[i] = 1;
-      continue;
-    }
-    const edge = parentAt[i]!;
-    let p = edge;
-    while (p >= 0 && hide && nodes[p]!.dangling) p = parentAt[p]!;
-    if (edge >= 0 && p >= 0) {
-      const parent = nodes[p]!;
-      const rule = edgeRule[i]!;
-      node.parent = parent;
-      node.rule = rule;
-      const detail = edgeDetail[i];
-      if (detail) node.ruleDetail = detail;
-      if (p !== edge) node.ruleDetail = `${node.ruleDetail ? node.ruleDetail + '; ' : ''}hidden dangling parent ${shortId(all[edge]!.id)}`;
-      parent.children.push(node);
-      // A structural parent's chain is a prefix by construction; others are checked.
-      const prefix = (p === edge && (rule === 'layer-prefix' || rule === 'same-layers-history')) || index.isPrefix(chainOf[p]!, chainOf[i]!);
-      node.uniqueSize = prefix ? Math.max(0, node.image.size - parent.image.size) : node.image.size;
-    } else {
-      roots.push(node);
-    }
-  }
-
-  // Depths (iterative, parents first) and ordering.
-  const byAge = (a: LineageNode, b: LineageNode) => compareImages(a.image, b.image);
-  roots.sort(byAge);
-  const stack = roots.slice();
-  while (stack.length) {
-    const node = stack.pop()!;
-    const children = node.children;
-    if (children.length > 1) children.sort(byAge);
-    const depth = node.depth + 1;
-    for (let k = 0; k < children.length; k++) {
-      const c = children[k]!;
-      c.depth = depth;
-      if (c.children.length > 0) stack.push(c);
-    }
-  }
+  // Cycles cut, dangling images hidden, ordering and the nodes: lineageLink.ts.
+  const { nodes, roots, hidden } = linkForest(
+    { all, parentAt, ruleAt, detailAt, danglingAt, createdAt, sizeAt, chainPrefix: (p, i) => index.isPrefix(chainOf[p]!, chainOf[i]!) },
+    options.hideDangling === true,
+  );
   const byId = new NodesById(indexOf, nodes, hidden);
 
   const orphanContainers: ContainerRecord[] = [];
+  const several: LineageNode[] = [];
   for (const c of containers) {
     // A container of a hidden (dangling) image is listed as an orphan, never re-parented.
-    const n = byId.get(c.imageId);
-    if (n) n.containers.push(c);
-    else orphanContainers.push(c);
+    const node = byId.get(c.imageId);
+    if (!node) orphanContainers.push(c);
+    else if (node.containers.push(c) === 2) several.push(node);
   }
-  for (const node of nodes) if (node.containers.length > 1) node.containers.sort(compareContainers);
+  for (const node of several) node.containers.sort(compareContainers);
   orphanContainers.sort(compareContainers);
   return { roots, byId, orphanContainers };
 }

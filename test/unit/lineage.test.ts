@@ -356,6 +356,24 @@ describe('lineage model on a synthetic forest', () => {
     assert.equal(checked, 5000);
     assert.ok(Math.max(...[...f.byId.values()].map((n) => n.depth)) <= 12);
   });
+
+  it('diff IDs that differ only before their last 8 characters (one trie hash for all): parents still exact', () => {
+    // The chain index hashes a diff ID by its length and last 8 characters; these all collide, so
+    // every hash walk meets the wrong sibling and must be caught by the diff-ID comparison.
+    const images = JSON.parse(JSON.stringify(syntheticForest(2000, 3))) as ReturnType<typeof syntheticForest>;
+    const renamed = new Map<string, string>();
+    for (const image of images) {
+      image.layers = image.layers.map((l) => {
+        let r = renamed.get(l);
+        if (!r) renamed.set(l, (r = `sha256:${renamed.size.toString(16).padStart(56, '0')}deadbeef`));
+        return r;
+      });
+    }
+    const f = buildLineage(images);
+    for (const image of images) assert.equal(f.byId.get(image.id)!.parent?.image.id, image.expectedParent, image.id);
+    const need = imagesNeedingHistory(images);
+    assert.ok(need.size < images.length, 'distinct chains stay distinct');
+  });
 });
 
 describe('format', () => {
