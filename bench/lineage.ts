@@ -13,6 +13,10 @@
  * Run: npm run bench -- lineage   (or: node --import tsx bench/lineage.ts)
  */
 import { buildLineage, type ContainerRecord, type ImageRecord } from '../src/core/lineage';
+import { attachContainers, chooseEdges, distinctImages } from '../src/core/lineageTree';
+import { buildChainIndex } from '../src/core/lineageIndex';
+import { linkForest } from '../src/core/lineageLink';
+import { NodesById } from '../src/core/lineageById';
 import { syntheticForest } from '../test/unit/fixtures/lineage/synthetic';
 
 function median(xs: number[]): number {
@@ -98,7 +102,26 @@ function touchAll(images: readonly ImageRecord[]): number {
   return h;
 }
 
+/** The phases of buildLineage (lineageTree.ts), run in its order; ms of each. */
+const PHASES = ['distinct', 'chain index', 'edges', 'link', 'containers'] as const;
+function phaseMs(images: readonly ImageRecord[], containers: readonly ContainerRecord[]): number[] {
+  const t = [process.hrtime.bigint()];
+  const { all, indexOf } = distinctImages(images);
+  t.push(process.hrtime.bigint());
+  const index = buildChainIndex(all);
+  t.push(process.hrtime.bigint());
+  const edges = chooseEdges(all, indexOf, index);
+  t.push(process.hrtime.bigint());
+  const { nodes, hidden } = linkForest(edges, false);
+  const byId = new NodesById(indexOf, nodes, hidden);
+  t.push(process.hrtime.bigint());
+  attachContainers(byId, containers);
+  t.push(process.hrtime.bigint());
+  return t.slice(1).map((x, k) => Number(x - t[k]!) / 1e6);
+}
+
 const sizes = [1_000, 10_000, 50_000];
+const phaseRows: Array<{ n: number; layers: number; ms: number[] }> = [];
 const rows: Array<{ n: number; layers: number; ms: number; cpu: number; nsPerLayer: number; floorNsPerLayer: number; baselineMs: number; extrapolated: boolean }> = [];
 let checksum = 0;
 for (const n of sizes) {
@@ -110,6 +133,8 @@ for (const n of sizes) {
   const ms = median(Array.from({ length: runs }, () => timeMs(() => buildLineage(images, containers))));
   const cpu = median(Array.from({ length: runs }, () => cpuMs(() => buildLineage(images, containers))));
   const floorMs = median(Array.from({ length: runs }, () => timeMs(() => (checksum ^= touchAll(images)))));
+  const perPhase = Array.from({ length: runs }, () => phaseMs(images, containers));
+  phaseRows.push({ n, layers, ms: PHASES.map((_, k) => median(perPhase.map((r) => r[k]!))) });
   const sample = n <= 1_000 ? images : images.filter((_, i) => i % Math.ceil(n / 300) === 0);
   const baseSample = timeMs(() => pairwiseParents(images, sample));
   const baselineMs = (baseSample * images.length) / sample.length;
@@ -123,6 +148,7 @@ for (const r of rows) {
     `${String(r.n).padStart(6)}  ${String(r.layers).padStart(8)}  ${r.ms.toFixed(1).padStart(11)}  ${r.cpu.toFixed(0).padStart(7)}  ${r.nsPerLayer.toFixed(0).padStart(9)}  ${(r.nsPerLayer / first.nsPerLayer).toFixed(2).padStart(7)}x  ${((r.extrapolated ? '~' : '') + r.baselineMs.toFixed(0)).padStart(21)}  ${(r.baselineMs / r.ms).toFixed(0).padStart(13)}x`,
   );
 }
+console.log(`per phase, ns/layer (median of the runs; growth ${rows.at(-1)!.n} vs ${first.n}): ` + PHASES.map((name, k) => `${name} ${phaseRows.map((r) => ((r.ms[k]! * 1e6) / r.layers).toFixed(0)).join('/')} (${(((phaseRows.at(-1)!.ms[k]! * 1e6) / phaseRows.at(-1)!.layers) / ((phaseRows[0]!.ms[k]! * 1e6) / phaseRows[0]!.layers)).toFixed(2)}x)`).join(', '));
 const growth = rows.at(-1)!.nsPerLayer / first.nsPerLayer;
 console.log(`time per layer at ${rows.at(-1)!.n} images is ${growth.toFixed(2)}x the 1,000-image figure (linear growth keeps this near 1; the pairwise baseline grows with n).`);
 const floorGrowth = rows.at(-1)!.floorNsPerLayer / first.floorNsPerLayer;
