@@ -13,8 +13,7 @@
  * Run: npm run bench -- lineage   (or: node --import tsx bench/lineage.ts)
  */
 import { buildLineage, type ContainerRecord, type ImageRecord } from '../src/core/lineage';
-import { attachContainers, chooseEdges, distinctImages } from '../src/core/lineageTree';
-import { buildChainIndex } from '../src/core/lineageIndex';
+import { attachContainers, chooseEdges, scanImages } from '../src/core/lineageTree';
 import { linkForest } from '../src/core/lineageLink';
 import { NodesById } from '../src/core/lineageById';
 import { syntheticForest } from '../test/unit/fixtures/lineage/synthetic';
@@ -103,17 +102,15 @@ function touchAll(images: readonly ImageRecord[]): number {
 }
 
 /** The phases of buildLineage (lineageTree.ts), run in its order; ms of each. */
-const PHASES = ['distinct', 'chain index', 'edges', 'link', 'containers'] as const;
+const PHASES = ['scan (IDs, chain index, facts)', 'edges', 'link', 'containers'] as const;
 function phaseMs(images: readonly ImageRecord[], containers: readonly ContainerRecord[]): number[] {
   const t = [process.hrtime.bigint()];
-  const { all, indexOf } = distinctImages(images);
+  const scan = scanImages(images);
   t.push(process.hrtime.bigint());
-  const index = buildChainIndex(all);
-  t.push(process.hrtime.bigint());
-  const edges = chooseEdges(all, indexOf, index);
+  const edges = chooseEdges(scan);
   t.push(process.hrtime.bigint());
   const { nodes, hidden } = linkForest(edges, false);
-  const byId = new NodesById(indexOf, nodes, hidden);
+  const byId = new NodesById(scan.indexOf, nodes, hidden);
   t.push(process.hrtime.bigint());
   attachContainers(byId, containers);
   t.push(process.hrtime.bigint());

@@ -13,7 +13,7 @@ import {
 } from './lineageRecords';
 import { IdTable, NodesById } from './lineageById';
 import { linkForest, type Edges } from './lineageLink';
-import { buildChainIndex, type ChainIndex } from './lineageIndex';
+import { ChainIndexBuilder, type ChainIndex } from './lineageIndex';
 import { baseEvidenceFromHistory, compareImages, historyParents, historyPrefixMatch, oldest } from './lineageHistory';
 
 /** Options for {@link buildLineage}. */
@@ -35,40 +35,81 @@ export function buildLineage(
   containers: readonly ContainerRecord[] = [],
   options: LineageOptions = {},
 ): LineageForest {
-  const { all, indexOf } = distinctImages(images);
-  const index = buildChainIndex(all);
-  const edges = chooseEdges(all, indexOf, index, options.names);
+  const scan = scanImages(images);
+  const edges = chooseEdges(scan, options.names);
   // Cycles cut, dangling images hidden, ordering and the nodes: lineageLink.ts.
   const { nodes, roots, hidden } = linkForest(edges, options.hideDangling === true);
-  const byId = new NodesById(indexOf, nodes, hidden);
+  const byId = new NodesById(scan.indexOf, nodes, hidden);
   return { roots, byId, orphanContainers: attachContainers(byId, containers) };
 }
 
 /*
  * The phases of buildLineage, in its order (exported for bench/lineage's per-phase times):
- * distinctImages → buildChainIndex (lineageIndex.ts) → chooseEdges → linkForest (lineageLink.ts)
- * → NodesById (lineageById.ts) → attachContainers.
+ * scanImages (with lineageIndex.ts's ChainIndexBuilder) → chooseEdges → linkForest
+ * (lineageLink.ts) → NodesById (lineageById.ts) → attachContainers.
  */
 
-/**
- * One record per ID (the list can repeat an image under several filters), first occurrence kept,
- * in input order, and each ID's position in that list. The model's work is kept in arrays by
- * position (a map per step, keyed by image ID, cost more than the rest of the model together at
- * 50,000 images). Linear; throws nothing.
- */
-export function distinctImages(images: readonly ImageRecord[]): { all: ImageRecord[]; indexOf: IdTable } {
-  const indexOf = new IdTable(images.length);
-  const all: ImageRecord[] = [];
-  for (const i of images) if (indexOf.add(i.id)) all.push(i);
-  return { all, indexOf };
+/** What one pass over the records gathers (see {@link scanImages}); arrays by position in `all`. */
+export interface ImageScan {
+  /** One record per image ID, first occurrence kept, in input order. */
+  readonly all: ImageRecord[];
+  /** Position of each image ID in `all`. */
+  readonly indexOf: IdTable;
+  /** The layer-chain index of `all`. */
+  readonly index: ChainIndex;
+  /** 1 for dangling images (no tag). */
+  readonly danglingAt: Uint8Array;
+  /** `created` (ms), NaN as 0. */
+  readonly createdAt: Float64Array;
+  /** `size` (bytes). */
+  readonly sizeAt: Float64Array;
+  /** 1 when the image has a Parent field or a base label (rules 1 and 2 must read it again). */
+  readonly declaredAt: Uint8Array;
 }
 
 /**
- * Each image's parent edge by the rules of lineage.ts (`all` distinct, `indexOf` their positions,
- * `index` their chain index), with the per-image facts linking needs. Linear in the number of
- * images plus the history entries compared in same-chain groups; throws nothing.
+ * One pass over the records: one per ID (the list can repeat an image under several filters),
+ * each one's chain indexed and the per-image facts the rules and linking need copied into typed
+ * arrays while the record is at hand. The model's work is kept in arrays by position (a map per
+ * step, keyed by image ID, cost more than the rest of the model together at 50,000 images), and
+ * later steps read a record again only where a rule needs more of it (histories, labels, the
+ * Parent field): at 50,000 images the records are far bigger than the CPU caches, and each pass
+ * over them cost about as much as the work it did. Linear in the total number of layers; throws
+ * nothing.
  */
-export function chooseEdges(all: readonly ImageRecord[], indexOf: IdTable, index: ChainIndex, names?: NameRules): Edges {
+export function scanImages(images: readonly ImageRecord[]): ImageScan {
+  const max = images.length;
+  const indexOf = new IdTable(max);
+  const builder = new ChainIndexBuilder(max);
+  const all: ImageRecord[] = [];
+  const danglingAt = new Uint8Array(max);
+  const createdAt = new Float64Array(max);
+  const sizeAt = new Float64Array(max);
+  const declaredAt = new Uint8Array(max);
+  for (const image of images) {
+    if (!indexOf.add(image.id)) continue;
+    const i = all.push(image) - 1;
+    builder.add(image.layers);
+    danglingAt[i] = image.repoTags.length === 0 ? 1 : 0;
+    createdAt[i] = Number.isNaN(image.created) ? 0 : image.created;
+    sizeAt[i] = image.size;
+    const labels = image.labels;
+    declaredAt[i] = image.parent || labels[BASE_DIGEST_LABEL] || labels[BASE_NAME_LABEL] ? 1 : 0;
+  }
+  const n = all.length;
+  return {
+    all, indexOf, index: builder.finish(),
+    danglingAt: danglingAt.subarray(0, n), createdAt: createdAt.subarray(0, n), sizeAt: sizeAt.subarray(0, n), declaredAt,
+  };
+}
+
+/**
+ * Each image's parent edge by the rules of lineage.ts, from a {@link scanImages} pass, with the
+ * per-image facts linking needs. Linear in the number of images plus the history entries
+ * compared in same-chain groups; throws nothing.
+ */
+export function chooseEdges(scan: ImageScan, names?: NameRules): Edges {
+  const { all, indexOf, index, danglingAt, createdAt, sizeAt, declaredAt } = scan;
   const n = all.length;
   const { chainOf, sizeOf, firstOf, slotOf } = index;
 
@@ -110,18 +151,11 @@ export function chooseEdges(all: readonly ImageRecord[], indexOf: IdTable, index
   let byName: LocalImageIndex<ImageRecord> | undefined;
 
   // The chosen edge of each image: parent position (-1 for none), rule, detail; for a root, its
-  // rule and detail. The per-image facts linking needs are copied out in the same pass.
+  // rule and detail. A record is read again only where a rule needs more than the scan copied.
   const parentAt = new Int32Array(n).fill(-1);
   const ruleAt: ParentRule[] = new Array<ParentRule>(n);
   const detailAt: Array<string | undefined> = new Array<string | undefined>(n);
-  const danglingAt = new Uint8Array(n);
-  const createdAt = new Float64Array(n);
-  const sizeAt = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const image = all[i]!;
-    danglingAt[i] = image.repoTags.length === 0 ? 1 : 0;
-    createdAt[i] = Number.isNaN(image.created) ? 0 : image.created;
-    sizeAt[i] = image.size;
     ruleAt[i] = 'root';
     const chain = chainOf[i]!;
     // Structural parent (rules 4 then 3).
@@ -139,7 +173,7 @@ export function chooseEdges(all: readonly ImageRecord[], indexOf: IdTable, index
         if (sizeOf[anc] === 1) structural = firstOf[anc]!;
         else {
           const g = groupOf(anc);
-          const byHistory = historyPrefixMatch(image, g.images);
+          const byHistory = historyPrefixMatch(all[i]!, g.images);
           if (byHistory >= 0) {
             structural = g.at[byHistory]!;
             structuralDetail = 'chosen among images with the same layers by history';
@@ -151,36 +185,40 @@ export function chooseEdges(all: readonly ImageRecord[], indexOf: IdTable, index
       }
     }
 
-    // Rule 1: Parent field.
-    const pf = image.parent ? indexOf.find(normalizeImageId(image.parent)) : -1;
-    if (pf >= 0 && pf !== i) {
-      parentAt[i] = pf;
-      ruleAt[i] = 'parent-field';
-      continue;
-    }
-    // Rule 2: base label, unless inherited from the structural parent.
-    const digestLabel = image.labels[BASE_DIGEST_LABEL];
-    const nameLabel = image.labels[BASE_NAME_LABEL];
-    if (digestLabel || nameLabel) {
-      const sp = structural >= 0 ? all[structural]! : undefined;
-      const inherited =
-        sp !== undefined &&
-        (sp.labels[BASE_DIGEST_LABEL] ?? '') === (digestLabel ?? '') &&
-        (sp.labels[BASE_NAME_LABEL] ?? '') === (nameLabel ?? '');
-      if (!inherited) {
-        // A digest that names no local image says the base was another version of that name (e.g.
-        // a base rebuilt since): the name then must not stand in for it.
-        const target = digestLabel ? findDigest(digestLabel) : nameLabel ? (byName ??= new LocalImageIndex(all, names)).find(nameLabel) : undefined;
-        if (target && target.id !== image.id && target.layers.length <= image.layers.length) {
-          parentAt[i] = indexOf.find(target.id);
-          ruleAt[i] = 'base-label';
-          detailAt[i] = digestLabel && findDigest(digestLabel) ? `${BASE_DIGEST_LABEL}=${digestLabel}` : `${BASE_NAME_LABEL}=${nameLabel}`;
-          continue;
-        }
-        if (!target && structural < 0) {
-          ruleAt[i] = 'base-not-present';
-          detailAt[i] = `base ${nameLabel || digestLabel} (from label) is not present locally`;
-          continue;
+    // Rules 1 and 2, for the images that declare a parent (the scan's declaredAt).
+    if (declaredAt[i]) {
+      const image = all[i]!;
+      // Rule 1: Parent field.
+      const pf = image.parent ? indexOf.find(normalizeImageId(image.parent)) : -1;
+      if (pf >= 0 && pf !== i) {
+        parentAt[i] = pf;
+        ruleAt[i] = 'parent-field';
+        continue;
+      }
+      // Rule 2: base label, unless inherited from the structural parent.
+      const digestLabel = image.labels[BASE_DIGEST_LABEL];
+      const nameLabel = image.labels[BASE_NAME_LABEL];
+      if (digestLabel || nameLabel) {
+        const sp = structural >= 0 ? all[structural]! : undefined;
+        const inherited =
+          sp !== undefined &&
+          (sp.labels[BASE_DIGEST_LABEL] ?? '') === (digestLabel ?? '') &&
+          (sp.labels[BASE_NAME_LABEL] ?? '') === (nameLabel ?? '');
+        if (!inherited) {
+          // A digest that names no local image says the base was another version of that name (e.g.
+          // a base rebuilt since): the name then must not stand in for it.
+          const target = digestLabel ? findDigest(digestLabel) : nameLabel ? (byName ??= new LocalImageIndex(all, names)).find(nameLabel) : undefined;
+          if (target && target.id !== image.id && target.layers.length <= image.layers.length) {
+            parentAt[i] = indexOf.find(target.id);
+            ruleAt[i] = 'base-label';
+            detailAt[i] = digestLabel && findDigest(digestLabel) ? `${BASE_DIGEST_LABEL}=${digestLabel}` : `${BASE_NAME_LABEL}=${nameLabel}`;
+            continue;
+          }
+          if (!target && structural < 0) {
+            ruleAt[i] = 'base-not-present';
+            detailAt[i] = `base ${nameLabel || digestLabel} (from label) is not present locally`;
+            continue;
+          }
         }
       }
     }
@@ -191,7 +229,7 @@ export function chooseEdges(all: readonly ImageRecord[], indexOf: IdTable, index
       continue;
     }
     // Rule 5.
-    const evidence = baseEvidenceFromHistory(image.history);
+    const evidence = baseEvidenceFromHistory(all[i]!.history);
     if (evidence) {
       ruleAt[i] = 'base-not-present';
       detailAt[i] = evidence;
