@@ -155,7 +155,26 @@ export function chooseEdges(scan: ImageScan, names?: NameRules): Edges {
   const parentAt = new Int32Array(n).fill(-1);
   const ruleAt: ParentRule[] = new Array<ParentRule>(n);
   const detailAt: Array<string | undefined> = new Array<string | undefined>(n);
+  // Visit order (the answer does not depend on it): images whose edge reads a same-chain group's
+  // histories (the group's members, and the images whose nearest ancestor chain is a group) one
+  // group after another, the rest first, each in input order (a counting sort by group chain). A
+  // group's records are then read from memory once for all its images, instead of once per image
+  // far apart: at 50,000 images they have left the CPU caches by the time the next one comes.
+  const ancOf = new Int32Array(n);
+  const keyOf = new Int32Array(n);
+  const start = new Int32Array(index.chains + 2);
   for (let i = 0; i < n; i++) {
+    const chain = chainOf[i]!;
+    const anc = (ancOf[i] = index.nearestAncestor(chain));
+    const key = sizeOf[chain]! > 1 ? chain : anc >= 0 && sizeOf[anc]! > 1 ? anc : -1;
+    keyOf[i] = key;
+    start[key + 2]++;
+  }
+  for (let k = 1; k < start.length; k++) start[k] += start[k - 1]!;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[start[keyOf[i]! + 1]!++] = i;
+  for (let v = 0; v < n; v++) {
+    const i = order[v]!;
     ruleAt[i] = 'root';
     const chain = chainOf[i]!;
     // Structural parent (rules 4 then 3).
@@ -168,7 +187,7 @@ export function chooseEdges(scan: ImageScan, names?: NameRules): Edges {
       structural = own!.at[hp]!;
       structuralRule = 'same-layers-history';
     } else {
-      const anc = index.nearestAncestor(chain);
+      const anc = ancOf[i]!;
       if (anc >= 0) {
         if (sizeOf[anc] === 1) structural = firstOf[anc]!;
         else {
