@@ -19,9 +19,6 @@
  * Run: npm run bench -- lineage   (or: node --import tsx bench/lineage.ts)
  */
 import { buildLineage, type ContainerRecord, type ImageRecord } from '../src/core/lineage';
-import { attachContainers, chooseEdges, scanImages } from '../src/core/lineageTree';
-import { linkForest } from '../src/core/lineageLink';
-import { NodesById } from '../src/core/lineageById';
 import { syntheticForest } from '../test/unit/fixtures/lineage/synthetic';
 
 function median(xs: number[]): number {
@@ -107,20 +104,12 @@ function touchAll(images: readonly ImageRecord[]): number {
   return h;
 }
 
-/** The phases of buildLineage (lineageTree.ts), run in its order; ms of each. */
+/** The phases of buildLineage (lineageTree.ts, its `phaseMs` option), in its order; ms of each. */
 const PHASES = ['scan (IDs, chain index, facts)', 'edges', 'link', 'containers'] as const;
 function phaseMs(images: readonly ImageRecord[], containers: readonly ContainerRecord[]): number[] {
-  const t = [process.hrtime.bigint()];
-  const scan = scanImages(images);
-  t.push(process.hrtime.bigint());
-  const edges = chooseEdges(scan);
-  t.push(process.hrtime.bigint());
-  const { nodes, hidden } = linkForest(edges, false);
-  const byId = new NodesById(scan.indexOf, nodes, hidden);
-  t.push(process.hrtime.bigint());
-  attachContainers(byId, containers);
-  t.push(process.hrtime.bigint());
-  return t.slice(1).map((x, k) => Number(x - t[k]!) / 1e6);
+  const ms: number[] = [];
+  buildLineage(images, containers, { phaseMs: ms });
+  return ms;
 }
 
 /**

@@ -22,6 +22,11 @@ export interface LineageOptions {
   hideDangling?: boolean;
   /** How the engine looks up names written without a registry (base labels); default Docker's. */
   names?: NameRules;
+  /**
+   * When given, receives the wall time (ms) of each phase, in order: scanImages, chooseEdges,
+   * linkForest with NodesById, attachContainers (bench/lineage prints them per layer).
+   */
+  phaseMs?: number[];
 }
 
 /**
@@ -35,22 +40,36 @@ export function buildLineage(
   containers: readonly ContainerRecord[] = [],
   options: LineageOptions = {},
 ): LineageForest {
+  const times = options.phaseMs;
+  let t = times ? performance.now() : 0;
+  const mark = times
+    ? (): void => {
+        const now = performance.now();
+        times.push(now - t);
+        t = now;
+      }
+    : undefined;
   const scan = scanImages(images);
+  mark?.();
   const edges = chooseEdges(scan, options.names);
+  mark?.();
   // Cycles cut, dangling images hidden, ordering and the nodes: lineageLink.ts.
   const { nodes, roots, hidden } = linkForest(edges, options.hideDangling === true);
   const byId = new NodesById(scan.indexOf, nodes, hidden);
-  return { roots, byId, orphanContainers: attachContainers(byId, containers) };
+  mark?.();
+  const orphanContainers = attachContainers(byId, containers);
+  mark?.();
+  return { roots, byId, orphanContainers };
 }
 
 /*
- * The phases of buildLineage, in its order (exported for bench/lineage's per-phase times):
+ * The phases of buildLineage, in its order (timed by its `phaseMs` option):
  * scanImages (with lineageIndex.ts's ChainIndexBuilder) → chooseEdges → linkForest
  * (lineageLink.ts) → NodesById (lineageById.ts) → attachContainers.
  */
 
 /** What one pass over the records gathers (see {@link scanImages}); arrays by position in `all`. */
-export interface ImageScan {
+interface ImageScan {
   /** One record per image ID, first occurrence kept, in input order. */
   readonly all: ImageRecord[];
   /** Position of each image ID in `all`. */
@@ -77,7 +96,7 @@ export interface ImageScan {
  * over them cost about as much as the work it did. Linear in the total number of layers; throws
  * nothing.
  */
-export function scanImages(images: readonly ImageRecord[]): ImageScan {
+function scanImages(images: readonly ImageRecord[]): ImageScan {
   const max = images.length;
   const indexOf = new IdTable(max);
   const builder = new ChainIndexBuilder(max);
@@ -108,7 +127,7 @@ export function scanImages(images: readonly ImageRecord[]): ImageScan {
  * per-image facts linking needs. Linear in the number of images plus the history entries
  * compared in same-chain groups; throws nothing.
  */
-export function chooseEdges(scan: ImageScan, names?: NameRules): Edges {
+function chooseEdges(scan: ImageScan, names?: NameRules): Edges {
   const { all, indexOf, index, danglingAt, createdAt, sizeAt, declaredAt } = scan;
   const n = all.length;
   const { chainOf, sizeOf, firstOf, slotOf } = index;
@@ -263,7 +282,7 @@ export function chooseEdges(scan: ImageScan, names?: NameRules): Edges {
  * name); returns the containers whose image is not there (orphans), sorted by name. Linear plus
  * the sorts; throws nothing.
  */
-export function attachContainers(byId: ReadonlyMap<string, LineageNode>, containers: readonly ContainerRecord[]): ContainerRecord[] {
+function attachContainers(byId: ReadonlyMap<string, LineageNode>, containers: readonly ContainerRecord[]): ContainerRecord[] {
   const orphanContainers: ContainerRecord[] = [];
   const several: LineageNode[] = [];
   for (const c of containers) {

@@ -9,8 +9,9 @@ import { seededRng } from '../../src/core/bootstrap';
  * The trie keys its edges by a 32-bit hash of a diff ID's last 8 characters; these inputs make
  * that hash collide on purpose, so every answer must come from the exact diff-ID comparison.
  */
+let made = 0;
 function image(layers: string[]): ImageRecord {
-  return { id: `sha256:${layers.join('').length}`, repoTags: [], repoDigests: [], parent: '', layers, labels: {}, created: 0, size: 0 };
+  return { id: `sha256:${(made++).toString(16).padStart(64, '0')}`, repoTags: [], repoDigests: [], parent: '', layers, labels: {}, created: 0, size: 0 };
 }
 
 function reference(images: readonly ImageRecord[]): { chainOf: number[]; nearest: number[] } {
