@@ -169,7 +169,11 @@ echo "Container Lineage is running in code-server $CL_CODE_SERVER_VERSION:"
 echo "  $URL"
 echo "Open it in a browser; the Container Lineage icon is in the activity bar."
 if [ "$BACKGROUND" = 1 ]; then
-  echo "Running in the background (pid $PID, log $LOG). Stop it with: npm run demo -- --stop (or bash scripts/demo.sh --stop)"
+  # The pid file is under the demo folder: say how to find it again when it is not the default.
+  env_prefix=""
+  [ -n "${CONTAINER_LINEAGE_CACHE:-}" ] && env_prefix="CONTAINER_LINEAGE_CACHE=$CONTAINER_LINEAGE_CACHE "
+  [ -n "${CONTAINER_LINEAGE_DEMO_DIR:-}" ] && env_prefix="${env_prefix}CONTAINER_LINEAGE_DEMO_DIR=$CONTAINER_LINEAGE_DEMO_DIR "
+  echo "Running in the background (pid $PID, log $LOG). Stop it with: ${env_prefix}npm run demo -- --stop (or ${env_prefix}bash scripts/demo.sh --stop)"
   exit 0
 fi
 echo "Press Ctrl-C to stop."
