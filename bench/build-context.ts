@@ -59,7 +59,7 @@ interface ChildReport {
   packMs: number;
   /** CPU time (user + system, every thread) the packing took, ms. */
   packCpuMs: number;
-  timings?: Record<'readdir' | 'match' | 'stat' | 'header' | 'read' | 'readLarge' | 'wait' | 'slices' | 'chunks', number>;
+  timings?: Record<'readdir' | 'match' | 'stat' | 'header' | 'read' | 'readLarge' | 'wait' | 'readAhead' | 'slices' | 'chunks', number>;
 }
 const childReport = (r: Run): ChildReport => JSON.parse(r.report.split('\n').find((l) => l.startsWith('{')) ?? '{}') as ChildReport;
 
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
       const total = profiled.packMs;
       const parts: Array<[string, number]> = [
         ['readdir + sort', t.readdir], ['.dockerignore match', t.match], ['lstat/readlink', t.stat], ['header encoding', t.header],
-        ['small-file reads (open/read/close)', t.read], ['large-file reads (1 MiB pieces)', t.readLarge], ['waiting for the consumer', t.wait],
+        ['file bodies (read here, or copied from the read-ahead worker)', t.read], ['large-file reads (1 MiB pieces)', t.readLarge], ['waiting for the consumer', t.wait], ['waiting for the read-ahead worker', t.readAhead],
       ];
       const rest = total - parts.reduce((s, [, v]) => s + v, 0);
       console.log(`where our packing time goes (one extra run with timings on, ${total.toFixed(0)} ms, ${t.slices} slices, ${t.chunks} chunks):`);

@@ -9,7 +9,7 @@ import { packBuildContext, type ContextTimings } from '../../src/engine/context'
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: context-pack-child DIR [--timings]');
 const timings: ContextTimings | undefined = process.argv.includes('--timings')
-  ? { readdir: 0, match: 0, stat: 0, header: 0, read: 0, readLarge: 0, wait: 0, slices: 0, chunks: 0 }
+  ? { readdir: 0, match: 0, stat: 0, header: 0, read: 0, readLarge: 0, wait: 0, readAhead: 0, slices: 0, chunks: 0 }
   : undefined;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();

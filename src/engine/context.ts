@@ -1,7 +1,6 @@
 /**
  * Build context as a streamed tar: the context folder walked entry by entry, honouring
- * `.dockerignore` (matched by `@balena/dockerignore`, which reproduces the engine's pattern
- * rules), with the Dockerfile text injected under its own name. Headers are encoded by node-tar
+ * `.dockerignore` (contextIgnore.ts), with the Dockerfile text injected under its own name. Headers are encoded by node-tar
  * (`contextTar.ts`) into 1 MiB chunks; the stream applies back-pressure from the consumer (the
  * HTTP request to the engine): the walk only goes on when the consumer asks for more, so memory
  * stays flat whatever the context size.
@@ -21,20 +20,32 @@
  * is mostly node's synchronous fs calls themselves: bench/build-context prints their floor on the
  * same files (walk, lstat, open/read/close and nothing else), which alone took 1.3 to 1.7 times
  * tar's CPU time here; spawning GNU tar with our file list (a quick prototype) measured slower,
- * its output then passing through this process a second time.
+ * its output then passing through this process a second time. So past the first
+ * {@link READ_AHEAD_AFTER} small files, the open/read/close of small files moves to a worker
+ * thread (contextReadAhead.ts) that reads batches of them while this thread walks on and writes
+ * the tar: the two halves of the system calls run on two cores, and the walk goes on (planning
+ * at most two batches ahead) while the consumer is full. Files larger than a chunk are still
+ * read here, piece by piece as the consumer asks.
  */
-import createIgnore from '@balena/dockerignore';
 import { promises as fsp, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { TarChunkWriter, CHUNK_BYTES } from './contextTar';
+import { TarChunkWriter, CHUNK_BYTES, readInOne } from './contextTar';
+import { DOCKERIGNORE, loadDockerignore } from './contextIgnore';
+import { ReadAheadQueue, type ReadyEntry } from './contextReadAhead';
+
+export { parseDockerignore } from './contextIgnore';
 
 /** Name the editor's Dockerfile text is sent under (chosen not to clash with user files). */
 export const INJECTED_DOCKERFILE_NAME = '.container-lineage.Dockerfile';
-const DOCKERIGNORE = '.dockerignore';
 /** Longest stretch (ms) the walk runs before letting the event loop take a turn. */
 export const SLICE_MS = 8;
+/**
+ * Small files read on the packing thread before the rest are handed to the read-ahead worker
+ * (contextReadAhead.ts): a context this small is packed before a worker would have started.
+ */
+export const READ_AHEAD_AFTER = 256;
 
 /** Options of {@link packBuildContext}. */
 export interface PackOptions {
@@ -51,6 +62,11 @@ export interface PackOptions {
   signal?: AbortSignal;
   /** When given, filled with where the packing time went (for bench/build-context). */
   timings?: ContextTimings;
+  /**
+   * Small files read on the packing thread before the read-ahead worker takes over (default
+   * {@link READ_AHEAD_AFTER}; `Infinity` never starts it). The tar is the same byte for byte.
+   */
+  readAheadAfter?: number;
 }
 
 /**
@@ -72,6 +88,8 @@ export interface ContextTimings {
   readLarge: number;
   /** Waiting for the consumer to ask for more (back-pressure), from a full chunk to the next read. */
   wait: number;
+  /** Waiting for the read-ahead worker's next batch of small-file bodies (the walk was ahead by {@link MAX_IN_FLIGHT} batches). */
+  readAhead: number;
   /** Slices the walk ran in. */
   slices: number;
   /** Chunks handed to the consumer. */
@@ -98,25 +116,6 @@ export interface PackedContext {
   done: Promise<ContextStats>;
 }
 
-/** Read `.dockerignore` patterns the way the engine does: BOM and CRLF tolerated. */
-export function parseDockerignore(text: string): string[] {
-  return text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0 && !l.startsWith('#'));
-}
-
-async function readDockerignore(contextDir: string): Promise<{ text?: string; patterns: string[] }> {
-  try {
-    const text = await fsp.readFile(join(contextDir, DOCKERIGNORE), 'utf8');
-    return { text, patterns: parseDockerignore(text) };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { patterns: [] };
-    throw err;
-  }
-}
-
 
 /** One directory being walked: its names in lexical order and the next one to visit. */
 interface Frame {
@@ -137,7 +136,7 @@ interface Frame {
  *   fails it with a message naming the file; an abort rejects `done` with the signal's reason.
  */
 export function packBuildContext(options: PackOptions): PackedContext {
-  const { dockerfileText, signal, timings: t } = options;
+  const { dockerfileText, signal, timings: t, readAheadAfter = READ_AHEAD_AFTER } = options;
   const contextDir = resolve(options.contextDir);
   const stats: ContextStats = { files: 0, others: 0, excluded: 0, bytes: 0 };
   let resolveDone!: (s: ContextStats) => void;
@@ -152,6 +151,11 @@ export function packBuildContext(options: PackOptions): PackedContext {
   let scheduled = false;
   let waitingSince = 0;
   const stack: Frame[] = [];
+  // Read-ahead (contextReadAhead.ts), once READ_AHEAD_AFTER small files have been read here.
+  let readAhead: ReadAheadQueue | undefined;
+  let smallFiles = 0;
+  let walkDone = false;
+  let readWaitSince = 0;
   let matches: (rel: string) => boolean = () => false;
   let mayReinclude: (rel: string) => boolean = () => false;
 
@@ -163,6 +167,7 @@ export function packBuildContext(options: PackOptions): PackedContext {
     settled = true;
     signal?.removeEventListener('abort', onAbort);
     writer.closeFile();
+    readAhead?.dispose();
     if (err === undefined) resolveDone(stats);
     else rejectDone(err);
   };
@@ -221,7 +226,8 @@ export function packBuildContext(options: PackOptions): PackedContext {
         if (mayReinclude(rel)) stack.push(openFrame(abs, rel));
         return;
       }
-      writer.writeHeader('Directory', rel, mode, s.mtimeMs);
+      if (readAhead) readAhead.add({ type: 'Directory', rel, abs, mode, mtimeMs: s.mtimeMs, size: 0 }, false);
+      else writer.writeHeader('Directory', rel, mode, s.mtimeMs);
       if (t) t.header += clock() - t2;
       stats.others++;
       stack.push(openFrame(abs, rel));
@@ -232,6 +238,14 @@ export function packBuildContext(options: PackOptions): PackedContext {
       return;
     }
     if (s.isFile()) {
+      stats.files++;
+      stats.bytes += s.size;
+      const small = readInOne(s.size);
+      if (small && !readAhead && ++smallFiles > readAheadAfter) startReadAhead();
+      if (readAhead) {
+        readAhead.add({ type: 'File', rel, abs, mode, mtimeMs: s.mtimeMs, size: s.size }, small);
+        return;
+      }
       writer.writeHeader('File', rel, mode, s.mtimeMs, s.size);
       const t3 = clock();
       writer.readBody(rel, abs, s.size);
@@ -239,17 +253,17 @@ export function packBuildContext(options: PackOptions): PackedContext {
         t.header += t3 - t2;
         t.read += clock() - t3;
       }
-      stats.files++;
-      stats.bytes += s.size;
     } else if (s.isSymbolicLink()) {
       const linkname = readlinkSync(abs);
       const t3 = clock();
-      writer.writeHeader('SymbolicLink', rel, mode, s.mtimeMs, 0, linkname);
-      if (t) {
-        t.stat += t3 - t2;
-        t.header += clock() - t3;
-      }
       stats.others++;
+      if (t) t.stat += t3 - t2;
+      if (readAhead) {
+        readAhead.add({ type: 'SymbolicLink', rel, abs, mode, mtimeMs: s.mtimeMs, size: 0, linkpath: linkname }, false);
+        return;
+      }
+      writer.writeHeader('SymbolicLink', rel, mode, s.mtimeMs, 0, linkname);
+      if (t) t.header += clock() - t3;
     }
     // sockets, FIFOs and devices are not part of a build context (the docker CLI skips them too)
   };
@@ -259,42 +273,100 @@ export function packBuildContext(options: PackOptions): PackedContext {
     scheduled = true;
     setImmediate(pump);
   };
-  /** One slice of the walk: until the consumer is full, the slice's time is up, or the end. */
+  const startReadAhead = (): void => {
+    readAhead = new ReadAheadQueue(
+      () => {
+        if (t && readWaitSince) {
+          t.readAhead += performance.now() - readWaitSince;
+          readWaitSince = 0;
+        }
+        schedule();
+      },
+      (err) => stream.destroy(err),
+    );
+  };
+  /** Write an entry planned for the read-ahead (its body from the worker, or read here when it is large). */
+  const writePlanned = ({ entry: e, bodies }: ReadyEntry): void => {
+    const t0 = clock();
+    writer.writeHeader(e.type, e.rel, e.mode, e.mtimeMs, e.size, e.linkpath);
+    const t1 = clock();
+    if (e.type === 'File') {
+      if (!bodies) writer.readBody(e.rel, e.abs, e.size); // larger than a chunk: opened here, read piece by piece
+      else {
+        const err = bodies.error(e.slot);
+        if (err) throw err;
+        writer.writeBody(e.rel, bodies.body(e.slot), e.size, bodies.got(e.slot));
+      }
+    }
+    if (t) {
+      t.header += t1 - t0;
+      t.read += clock() - t1;
+    }
+  };
+  /**
+   * One slice of the walk: until the consumer is full, the slice's time is up, the read-ahead
+   * worker is behind, or the end. Each step writes the next entry whose body has been read, or
+   * walks one more entry when the read-ahead has room.
+   */
   const pump = (): void => {
     scheduled = false;
     if (settled) return;
     if (t) t.slices++;
     const deadline = performance.now() + SLICE_MS;
     let visited = 0;
+    let behind = false;
     try {
-      while (!writer.paused) {
+      for (;;) {
         if (signal?.aborted) return onAbort();
-        if (writer.reading) {
-          const t0 = clock();
-          writer.continueFile(deadline);
-          if (t) t.readLarge += clock() - t0;
-          if (writer.reading) break;
+        if (!writer.paused) {
+          if (writer.reading) {
+            const t0 = clock();
+            writer.continueFile(deadline);
+            if (t) t.readLarge += clock() - t0;
+            if (writer.reading) break;
+            continue;
+          }
+          const ready = readAhead?.next();
+          if (ready) {
+            writePlanned(ready);
+            if ((++visited & 31) === 0 && performance.now() > deadline) break;
+            continue;
+          }
+        }
+        // Walk on: to write (without read-ahead), or to plan the next batch, even while the
+        // consumer is full (the read-ahead then uses the time the consumer takes).
+        const walk = readAhead ? readAhead.hasRoom : !writer.paused;
+        if (!walkDone && walk) {
+          const frame = stack[stack.length - 1];
+          if (!frame) {
+            walkDone = true;
+            readAhead?.seal();
+            continue;
+          }
+          if (frame.next === frame.names.length) {
+            stack.pop();
+            continue;
+          }
+          visit(frame, frame.names[frame.next++]!);
+          // the clock every 32 entries (a few hundred µs of small files): reading it costs about
+          // as much as a tar header
+          if ((++visited & 31) === 0 && performance.now() > deadline) break;
           continue;
         }
-        const frame = stack[stack.length - 1];
-        if (!frame) {
-          writer.finish();
-          stream.push(null);
-          settle();
-          return;
+        if (writer.paused) break; // the consumer's next read schedules the next slice
+        if (readAhead?.pending) {
+          behind = true; // the worker's reply schedules the next slice
+          if (t) readWaitSince = performance.now();
+          break;
         }
-        if (frame.next === frame.names.length) {
-          stack.pop();
-          continue;
-        }
-        visit(frame, frame.names[frame.next++]!);
-        // the clock every 32 entries (a few hundred µs of small files): reading it costs about
-        // as much as a tar header
-        if ((++visited & 31) === 0 && performance.now() > deadline) break;
+        writer.finish();
+        stream.push(null);
+        settle();
+        return;
       }
       if (!writer.paused) writer.flush(); // the slice is over: hand over what is ready
-      if (!writer.paused) schedule();
-      else if (t) waitingSince = performance.now();
+      if (!writer.paused && !behind) schedule();
+      else if (t && writer.paused) waitingSince = performance.now();
     } catch (err) {
       stream.destroy(err instanceof Error ? err : new Error(String(err)));
     }
@@ -305,21 +377,9 @@ export function packBuildContext(options: PackOptions): PackedContext {
     signal?.addEventListener('abort', onAbort, { once: true });
     const st = await fsp.stat(contextDir);
     if (!st.isDirectory()) throw new Error(`build context ${contextDir} is not a folder`);
-    const ignore = await readDockerignore(contextDir);
-    const matcher = createIgnore({ ignorecase: false }).add(ignore.patterns);
-    if (ignore.patterns.length > 0) {
-      // `ignores` keeps every path it was asked about in a cache that only grows (an object
-      // keyed by path, one entry per file of the context); each path is asked once here, so
-      // call the uncached test behind it when this version of the library has it.
-      const test = (matcher as unknown as { _test?: (p: string) => boolean })._test;
-      matches = typeof test === 'function' ? (rel) => !test.call(matcher, rel) : (rel) => matcher.ignores(rel);
-    }
-    // Exception patterns ("!keep/this"), cleaned like the matcher does, for the docker CLI's
-    // rule: an excluded directory is walked only when an exception starts with its path.
-    const exceptions = ignore.patterns
-      .filter((p) => p.startsWith('!'))
-      .map((p) => posix.normalize(p.slice(1).trim().replace(/^\/+/, '')).replace(/\/+$/, ''));
-    mayReinclude = (rel) => exceptions.some((e) => `${e}/`.startsWith(`${rel}/`));
+    const ignore = await loadDockerignore(contextDir);
+    matches = ignore.matches;
+    mayReinclude = ignore.mayReinclude;
     if (settled) return;
     const now = Date.now();
     if (dockerfileText !== undefined) {

@@ -138,7 +138,7 @@ export class TarChunkWriter {
   readBody(path: string, abs: string, size: number): void {
     const fd = openSync(abs, 'r');
     const need = padded(size) + 1; // one byte more than the size, to notice a file that grew
-    if (need > CHUNK_BYTES) {
+    if (!readInOne(size)) {
       this.file = { fd, remaining: size, size, rel: path };
       return;
     }
@@ -155,6 +155,20 @@ export class TarChunkWriter {
     } finally {
       closeSync(fd);
     }
+    this.zero(this.off + size, this.off + padded(size));
+    this.off += padded(size);
+  }
+
+  /**
+   * Write the body of the regular file whose header was just written, already read (by the
+   * read-ahead worker, contextReadAhead.ts): `body` holds the `got` bytes read when `size + 1`
+   * were asked for.
+   * @throws an Error when `got` is not `size` (the file changed size since its lstat).
+   */
+  writeBody(path: string, body: Buffer, size: number, got: number): void {
+    if (got !== size) throw changedSize(path, size);
+    this.reserve(padded(size));
+    body.copy(this.buf, this.off, 0, size);
     this.zero(this.off + size, this.off + padded(size));
     this.off += padded(size);
   }
@@ -294,6 +308,11 @@ function octal(buf: Buffer, off: number, width: number, value: number): number {
   }
   buf[off + width - 1] = 0;
   return sum;
+}
+
+/** True when a file of `size` bytes is read in one call into one chunk (else piece by piece, {@link TarChunkWriter.continueFile}). */
+export function readInOne(size: number): boolean {
+  return padded(size) + 1 <= CHUNK_BYTES;
 }
 
 /** `n` rounded up to whole 512-byte tar blocks. */
