@@ -136,7 +136,8 @@ interface Frame {
  *   fails it with a message naming the file; an abort rejects `done` with the signal's reason.
  */
 export function packBuildContext(options: PackOptions): PackedContext {
-  const { dockerfileText, signal, timings: t, readAheadAfter = READ_AHEAD_AFTER } = options;
+  const { dockerfileText, signal, timings: t } = options;
+  let readAheadAfter = options.readAheadAfter ?? READ_AHEAD_AFTER;
   const contextDir = resolve(options.contextDir);
   const stats: ContextStats = { files: 0, others: 0, excluded: 0, bytes: 0 };
   let resolveDone!: (s: ContextStats) => void;
@@ -274,16 +275,20 @@ export function packBuildContext(options: PackOptions): PackedContext {
     setImmediate(pump);
   };
   const startReadAhead = (): void => {
-    readAhead = new ReadAheadQueue(
-      () => {
-        if (t && readWaitSince) {
-          t.readAhead += performance.now() - readWaitSince;
-          readWaitSince = 0;
-        }
-        schedule();
-      },
-      (err) => stream.destroy(err),
-    );
+    try {
+      readAhead = new ReadAheadQueue(
+        () => {
+          if (t && readWaitSince) {
+            t.readAhead += performance.now() - readWaitSince;
+            readWaitSince = 0;
+          }
+          schedule();
+        },
+        (err) => stream.destroy(err),
+      );
+    } catch {
+      readAheadAfter = Infinity; // no thread could be started: go on reading here, as for a small context
+    }
   };
   /** Write an entry planned for the read-ahead (its body from the worker, or read here when it is large). */
   const writePlanned = ({ entry: e, bodies }: ReadyEntry): void => {

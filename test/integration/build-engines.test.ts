@@ -11,7 +11,7 @@
  * Everything made here carries `io.container-lineage.test=build-engines` and a unique repo.
  */
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildProgressEvent } from '../../src/engine/builders';
 import { listWorkingContainers } from '../../src/engine/builders/buildah';
@@ -128,6 +128,28 @@ for (const target of ENGINES) {
       const img = await s.docker.getImage(tag).inspect();
       assert.equal(img.Config.Labels?.stage, 'second');
       assert.equal(img.Config.Labels?.[BASE_DIGEST], baseId, 'the external base of the target, through the stage link');
+    });
+
+    it('a context of 2,000 small files and a large one (past the read-ahead threshold) arrives whole: counts and checksums seen by RUN', async () => {
+      const dir = s.contextDir();
+      const { createHash } = await import('node:crypto');
+      const sums: string[] = [];
+      for (let d = 0; d < 20; d++) {
+        mkdirSync(join(dir, `d${String(d).padStart(2, '0')}`));
+        for (let f = 0; f < 100; f++) writeFileSync(join(dir, `d${String(d).padStart(2, '0')}`, `f${String(f).padStart(3, '0')}`), `${d}/${f} ${s.suffix} ${'x'.repeat((d * 100 + f) % 700)}\n`);
+      }
+      const big = Buffer.alloc(3 * 1024 * 1024 + 5);
+      for (let k = 0; k < big.length; k++) big[k] = (k * 31) & 0xff;
+      writeFileSync(join(dir, 'd10', 'big.bin'), big);
+      for (const name of ['d00/f000', 'd09/f099', 'd19/f050']) sums.push(createHash('md5').update(readFileSync(join(dir, name))).digest('hex'));
+      const bigSum = createHash('md5').update(big).digest('hex');
+      const text = 'FROM busybox:latest\nCOPY . /ctx\nRUN find /ctx/d* -type f | wc -l && md5sum /ctx/d00/f000 /ctx/d09/f099 /ctx/d19/f050 /ctx/d10/big.bin\n';
+      const { r, output } = await build({ contextDir: dir, dockerfileText: text, tag: s.tag('many') });
+      assert.equal(r.ok, true, `${r.error}\n${output}`);
+      assert.equal(r.context!.files, 2003, 'every file sent, the injected Dockerfile and .dockerignore included');
+      assert.match(output, /^(#\d+ \d+\.\d+ )?\s*2001$/m, `the build saw 2,000 small files and the large one:\n${output}`);
+      for (const [i, name] of ['d00/f000', 'd09/f099', 'd19/f050'].entries()) assert.match(output, new RegExp(`${sums[i]}  /ctx/${name}`));
+      assert.match(output, new RegExp(`${bigSum}  /ctx/d10/big.bin`));
     });
 
     it('network none: a RUN step sees only the loopback interface', async () => {
