@@ -67,8 +67,14 @@ async function menuDialog(page, label, item, message) {
       await page.keyboard.press('Escape');
       continue;
     }
-    await entry.hover();
-    await entry.click();
+    // The menu closes when the tree re-renders under it (an engine event from another suite):
+    // short timeouts, then the whole try again, instead of waiting 30 s on an item that is gone.
+    const clicked = await entry.hover({ timeout: 5_000 }).then(() => entry.click({ timeout: 5_000 })).then(() => true, () => false);
+    if (!clicked) {
+      tries.push('menu closed before the click');
+      await page.keyboard.press('Escape');
+      continue;
+    }
     if (!(await box.first().waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) {
       tries.push(`no dialog (menu ${(await page.locator('.monaco-menu').count()) ? 'still open' : 'closed'})`);
       await page.keyboard.press('Escape');
