@@ -9,9 +9,10 @@
  *       command, end marker in-band, destroyed after), measured with the pool full (arrivals
  *       slower than refill; the refill work is reported separately)
  *   (c') the same with the exec fallback (images without a shell)
- * and throughput (transactions/s) of cold batches at concurrency 1 and 4, interleaved over rounds
- * with the same batches through the docker CLI, with the per-phase (engine call) breakdown, the
- * event loop, round trips and a computed "what serialises" line (bench/lib/throughput.ts).
+ * and throughput (transactions/s) of cold batches at concurrency 1 and 4, ours with network 'none'
+ * (the default) and 'disabled', interleaved over rounds with the same batches through the docker
+ * CLI, with the per-phase (engine call) breakdown, the event loop, round trips, the CPU per
+ * transaction by process and a computed "what serialises" line (bench/lib/throughput.ts).
  * Targets: cold ≤ 0.9× CLI p50; warm ≤ 0.06× CLI p50 (issue 12 goal 5); (issue 12) concurrency 4 ≥ 1.8× concurrency 1.
  * Usage: node --import tsx bench/transactions.ts [N]   (default N = 30; BENCH_IMAGE overrides the image;
  *   THROUGHPUT_ROUNDS (default 3) and THROUGHPUT_N (default 16 per series and round);

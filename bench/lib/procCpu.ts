@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 const TICK_MS = 10;
 
 /** Process groups reported. */
-export type CpuGroup = 'dockerd' | 'containerd' | 'containerd-shim' | 'runc' | 'docker CLI' | 'this process' | 'kernel threads' | 'container processes' | 'other';
+export type CpuGroup = 'dockerd' | 'containerd' | 'containerd-shim' | 'runc' | 'docker CLI' | 'this process' | 'kernel threads' | 'container processes' | 'network hook' | 'other';
 
 interface Sample {
   group: CpuGroup;
@@ -31,12 +31,30 @@ interface Sample {
 /** CPU ms by group over one window, and the machine's busy ms over it. */
 export interface CpuWindow {
   byGroup: Record<CpuGroup, number>;
+  /** Processes of each group that started inside the window and lived through at least one poll. */
+  startedByGroup: Record<CpuGroup, number>;
   machineBusyMs: number;
   pollerMs: number;
 }
 
+/**
+ * Docker's network prestart hook: runc runs `/proc/<dockerd>/exe libnetwork-setkey …` (comm `exe`)
+ * for every container with a network sandbox (every network mode but `Config.NetworkDisabled`).
+ * Its CPU is also in its reaper's cutime (runc, then the shim), so the group is shown apart and
+ * kept out of totals.
+ */
+function isNetworkHook(pid: number, comm: string): boolean {
+  if (comm !== 'exe') return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('libnetwork-setkey');
+  } catch {
+    return false;
+  }
+}
+
 function groupOf(pid: number, comm: string, ppid: number): CpuGroup {
   if (pid === process.pid) return 'this process';
+  if (isNetworkHook(pid, comm)) return 'network hook';
   if (comm === 'dockerd') return 'dockerd';
   if (comm === 'containerd') return 'containerd';
   if (comm.startsWith('containerd-shim')) return 'containerd-shim';
@@ -118,14 +136,16 @@ export class ProcCpuWindow {
     if (this.timer) clearInterval(this.timer);
     this.poll();
     const byGroup = Object.fromEntries(
-      (['dockerd', 'containerd', 'containerd-shim', 'runc', 'docker CLI', 'this process', 'kernel threads', 'container processes', 'other'] as CpuGroup[]).map((g) => [g, 0]),
+      (['dockerd', 'containerd', 'containerd-shim', 'runc', 'docker CLI', 'this process', 'kernel threads', 'container processes', 'network hook', 'other'] as CpuGroup[]).map((g) => [g, 0]),
     ) as Record<CpuGroup, number>;
+    const startedByGroup = Object.fromEntries(Object.keys(byGroup).map((g) => [g, 0])) as Record<CpuGroup, number>;
     for (const s of this.samples.values()) {
+      if (!s.seenAtStart) startedByGroup[s.group]++;
       byGroup[s.group] += (s.last - s.first) * TICK_MS;
       byGroup[s.group] += (s.childLast - (s.seenAtStart ? s.childFirst : 0)) * TICK_MS;
     }
     const pollerMs = this.pollerUs / 1000;
     byGroup['this process'] = Math.max(0, byGroup['this process'] - pollerMs);
-    return { byGroup, machineBusyMs: (machineBusyTicks() - this.busy0) * TICK_MS, pollerMs };
+    return { byGroup, startedByGroup, machineBusyMs: (machineBusyTicks() - this.busy0) * TICK_MS, pollerMs };
   }
 }

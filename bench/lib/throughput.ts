@@ -33,6 +33,8 @@ interface Accumulated extends ScalingSeries {
   latencySumMs: number;
   /** CPU ms by process group summed over rounds (bench/lib/procCpu). */
   cpuByGroup: Partial<Record<CpuGroup, number>>;
+  /** Network hook processes (procCpu's 'network hook' group) seen starting, summed over rounds. */
+  networkHooks: number;
   machineBusyMs: number;
 }
 
@@ -49,6 +51,7 @@ function emptySeries(concurrency: number): Accumulated {
     machineBusy: NaN,
     latencySumMs: 0,
     cpuByGroup: {},
+    networkHooks: 0,
     machineBusyMs: 0,
   };
 }
@@ -75,6 +78,7 @@ class Probe {
     if (w) {
       for (const [g, ms] of Object.entries(w.byGroup)) series.cpuByGroup[g as CpuGroup] = (series.cpuByGroup[g as CpuGroup] ?? 0) + ms;
       series.machineBusyMs += w.machineBusyMs;
+      series.networkHooks += w.startedByGroup['network hook'];
     }
     const m1 = machineCpu();
     const cpu = process.cpuUsage(cpu0);
@@ -122,92 +126,132 @@ async function cliBatch(image: string, count: number, concurrency: number): Prom
 
 const ENGINE_GROUPS: CpuGroup[] = ['dockerd', 'containerd', 'containerd-shim', 'runc', 'kernel threads', 'container processes'];
 
+/** Our two series (concurrency 1 and `high`) in one network mode. */
+interface OursInMode {
+  network: string;
+  series: readonly [Accumulated, Accumulated];
+  analysis: ScalingAnalysis;
+}
+
 /**
- * The CPU budget lines: CPU ms per transaction by process group at c1 and c`high`, and the ceiling
- * it implies. With C CPU-ms per transaction (engine groups + the client: this process or the docker
- * CLI) on K cores, throughput cannot exceed K × 1000 / C per s, so c`high`/c1 cannot exceed
- * (K × 1000 / C) / (c1 throughput) — Amdahl-free, a pure CPU-capacity bound.
+ * The CPU budget lines: CPU ms per transaction by process group at c1 and c`high`, ours in each
+ * network mode and the CLI's, and the ceiling each implies. With C CPU-ms per transaction (engine
+ * groups + the client: this process or the docker CLI) on K cores, throughput cannot exceed
+ * K × 1000 / C per s, so c`high`/c1 cannot exceed (K × 1000 / C) / (c1 throughput) — Amdahl-free,
+ * a pure CPU-capacity bound.
  */
-function cpuLines(ours: readonly Accumulated[], cli: readonly Accumulated[], oursC1: number, cliC1: number, high: number): string[] {
-  if (!procCpuAvailable() || ours[0].machineBusyMs === 0) return [];
+function cpuLines(ours: readonly OursInMode[], cli: readonly Accumulated[], cliC1: number, high: number): string[] {
+  if (!procCpuAvailable() || ours[0].series[0].machineBusyMs === 0) return [];
   const cores = os.availableParallelism();
   const per = (s: Accumulated, g: CpuGroup) => (s.cpuByGroup[g] ?? 0) / s.transactions;
   const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '–');
-  const groups: CpuGroup[] = [...ENGINE_GROUPS, 'this process', 'docker CLI'];
+  const pair = (a: Accumulated, b: Accumulated, v: (s: Accumulated) => number) => `${f(v(a)).padStart(5)} → ${f(v(b)).padStart(5)}`;
   const sum = (s: Accumulated, client: CpuGroup) => [...ENGINE_GROUPS, client].reduce((t, g) => t + per(s, g), 0);
+  const columns: Array<{ s: readonly Accumulated[]; client: CpuGroup }> = [...ours.map((o) => ({ s: o.series, client: 'this process' as CpuGroup })), { s: cli, client: 'docker CLI' }];
+  const row = (label: string, v: (s: Accumulated, client: CpuGroup) => number) => `    ${label.padEnd(24)} ${columns.map((c) => pair(c.s[0], c.s[1], (s) => v(s, c.client))).join('  | ')}`;
   const lines = [
-    `  CPU ms per transaction by process (/proc/<pid>/stat, polled; ${cores} cores):  ours c1 → c${high}  |  CLI c1 → c${high}`,
-    ...groups.map((g) => `    ${g.padEnd(22)} ${f(per(ours[0], g)).padStart(5)} → ${f(per(ours[1], g)).padStart(5)}  | ${f(per(cli[0], g)).padStart(5)} → ${f(per(cli[1], g)).padStart(5)}`),
-    `    ${'attributed total'.padEnd(22)} ${f(sum(ours[0], 'this process')).padStart(5)} → ${f(sum(ours[1], 'this process')).padStart(5)}  | ${f(sum(cli[0], 'docker CLI')).padStart(5)} → ${f(sum(cli[1], 'docker CLI')).padStart(5)}`,
-    `    ${'machine busy (all)'.padEnd(22)} ${f(ours[0].machineBusyMs / ours[0].transactions).padStart(5)} → ${f(ours[1].machineBusyMs / ours[1].transactions).padStart(5)}  | ${f(cli[0].machineBusyMs / cli[0].transactions).padStart(5)} → ${f(cli[1].machineBusyMs / cli[1].transactions).padStart(5)}  (the rest: other users + what polling missed)`,
+    `  CPU ms per transaction by process (/proc/<pid>/stat, polled; ${cores} cores), c1 → c${high}:  ${ours.map((o) => `ours, network ${o.network}`).join('  |  ')}  |  CLI, network none`,
+    ...[...ENGINE_GROUPS, 'this process', 'docker CLI'].map((g) => row(g, (s) => per(s, g as CpuGroup))),
+    row('attributed total', (s, client) => sum(s, client)),
+    row('machine busy (all)', (s) => s.machineBusyMs / s.transactions),
+    row('network hook (in shim)', (s) => per(s, 'network hook')),
+    row('network hooks seen / tx', (s) => (100 * s.networkHooks) / s.transactions),
+    `    (machine busy − attributed: other users + what polling missed; the network hook is dockerd's binary run by runc as a prestart hook,`,
+    `     its CPU also counted in the shim's reaped children; "seen / tx" is per 100 transactions, only hooks that outlive a 50 ms poll)`,
   ];
-  const ceiling = (s: Accumulated, client: CpuGroup, c1: number) => (cores * 1000) / sum(s, client) / c1;
-  lines.push(
-    `  CPU ceiling: with ${f(sum(ours[1], 'this process'))} CPU-ms per transaction (at c${high}) on ${cores} cores, ours cannot exceed ${f((cores * 1000) / sum(ours[1], 'this process'), 2)}/s, ` +
-      `i.e. c${high}/c1 ≤ ×${f(ceiling(ours[1], 'this process', oursC1), 2)} (CLI: ≤ ×${f(ceiling(cli[1], 'docker CLI', cliC1), 2)}); ` +
-      `the engine's share (dockerd+containerd+shim+runc+kernel) is ${f((100 * ENGINE_GROUPS.reduce((t, g) => t + per(ours[1], g), 0)) / sum(ours[1], 'this process'))}%`,
-  );
+  for (const o of ours) {
+    const c4 = sum(o.series[1], 'this process');
+    const engineShare = (100 * ENGINE_GROUPS.reduce((t, g) => t + per(o.series[1], g), 0)) / c4;
+    lines.push(
+      `  CPU ceiling, network ${o.network}: with ${f(c4)} CPU-ms per transaction (at c${high}) on ${cores} cores, ours cannot exceed ${f((cores * 1000) / c4, 2)}/s, ` +
+        `i.e. c${high}/c1 ≤ ×${f((cores * 1000) / c4 / o.analysis.throughput[0], 2)}; the engine's share (dockerd+containerd+shim+runc+kernel) is ${f(engineShare)}%`,
+    );
+  }
+  if (ours.length > 1) {
+    const [a, b] = [ours[0], ours[1]];
+    const [sa, sb] = [a.series[1], b.series[1]];
+    const hooks = (s: Accumulated) => (100 * s.networkHooks) / s.transactions;
+    const why =
+      hooks(sa) > 0 && sb.networkHooks === 0
+        ? `: with ${a.network} the engine still makes a network sandbox for each container and runs its libnetwork-setkey prestart hook (dockerd's binary again), with ${b.network} neither`
+        : '';
+    lines.push(
+      `  network ${a.network} costs ${f(sum(sa, 'this process') - sum(sb, 'this process'))} CPU-ms per transaction more than ${b.network} at c${high} ` +
+        `(${ENGINE_GROUPS.slice(0, 4).map((g) => `${g} ${f(per(sa, g) - per(sb, g))}`).join(', ')}; hooks seen ${f(hooks(sa))} vs ${f(hooks(sb))} per 100 transactions)${why}`,
+    );
+  }
+  lines.push(`  CPU ceiling, CLI: ≤ ×${f((cores * 1000) / sum(cli[1], 'docker CLI') / cliC1, 2)}`);
   return lines;
 }
 
 /** Figures of the throughput part of bench/transactions. */
 export interface ThroughputFigures {
-  ours: ScalingAnalysis;
-  oursSeries: [ScalingSeries, ScalingSeries];
+  /** Ours, per network mode measured (the first is the default, 'none'). */
+  ours: Array<{ network: string; analysis: ScalingAnalysis; series: [ScalingSeries, ScalingSeries] }>;
   cli: { throughput: [number, number]; ratio: number };
   /** Report lines, ready to print. */
   lines: string[];
 }
 
 /**
- * Measure cold throughput at concurrency 1 and `high` (default 4), ours and the docker CLI's, in
- * `rounds` interleaved rounds of `count` transactions per series (the order of the four series
- * alternates between rounds so a change of background load hits all alike).
+ * Measure cold throughput at concurrency 1 and `high` (default 4), ours in each of `networks`
+ * (default 'none', the secure default, and 'disabled', no engine network setup) and the docker
+ * CLI's (`--network none`), in `rounds` interleaved rounds of `count` transactions per series (the
+ * order of the series alternates between rounds so a change of background load hits all alike).
  * @throws Error when a transaction fails (the batch report's failures) or the docker CLI fails.
  */
 export async function measureThroughput(
   runner: TransactionRunner,
   recorder: EngineCallRecorder,
-  options: { image: string; count: number; rounds: number; high?: number; target?: number },
+  options: { image: string; count: number; rounds: number; high?: number; target?: number; networks?: readonly string[] },
 ): Promise<ThroughputFigures> {
   const high = options.high ?? 4;
   const target = options.target ?? 1.8;
-  const ours = [emptySeries(1), emptySeries(high)] as const;
+  const networks = options.networks ?? ['none', 'disabled'];
+  const ours = networks.map(() => [emptySeries(1), emptySeries(high)] as const);
   const cli = [emptySeries(1), emptySeries(high)] as const;
-  const probes = { ours: [new Probe(), new Probe()], cli: [new Probe(), new Probe()] };
-  const oursBatch = async (concurrency: number) => {
-    const { report, results } = await runBatch(runner, { image: options.image, cmd: ['true'], count: options.count, concurrency });
-    if (report.failures > 0 || report.notRemoved > 0) throw new Error(`cold batch at concurrency ${concurrency}: ${report.failures} failures, ${report.notRemoved} not removed: ${report.sampleErrors.join('; ')}`);
+  const probes = { ours: ours.map(() => [new Probe(), new Probe()]), cli: [new Probe(), new Probe()] };
+  const oursBatch = async (concurrency: number, network: string) => {
+    const { report, results } = await runBatch(runner, { image: options.image, cmd: ['true'], count: options.count, concurrency, security: { network } });
+    if (report.failures > 0 || report.notRemoved > 0) throw new Error(`cold batch at concurrency ${concurrency}, network ${network}: ${report.failures} failures, ${report.notRemoved} not removed: ${report.sampleErrors.join('; ')}`);
     return { completed: report.completed, latenciesMs: results.map((r) => r.timings.total) };
   };
   for (let round = 0; round < options.rounds; round++) {
     const steps: Array<() => Promise<void>> = [0, 1].flatMap((i) => [
-      () => probes.ours[i].measure(ours[i], () => oursBatch(ours[i].concurrency), recorder),
-      () => probes.cli[i].measure(cli[i], () => cliBatch(options.image, options.count, cli[i].concurrency)),
+      ...networks.map((network, m) => () => probes.ours[m]![i]!.measure(ours[m]![i], () => oursBatch(ours[m]![i].concurrency, network), recorder)),
+      () => probes.cli[i]!.measure(cli[i], () => cliBatch(options.image, options.count, cli[i].concurrency)),
     ]);
     if (round % 2 === 1) steps.reverse();
     for (const step of steps) await step();
   }
   const cliThr: [number, number] = [throughput(cli[0].transactions, cli[0].wallMs), throughput(cli[1].transactions, cli[1].wallMs)];
   const cliRatio = ratio(cliThr[1], cliThr[0]);
-  const a = analyseScaling(ours[0], ours[1], { target, baselineRatio: cliRatio, baselineName: 'the docker CLI' });
+  const modes: OursInMode[] = networks.map((network, m) => ({
+    network,
+    series: ours[m]!,
+    analysis: analyseScaling(ours[m]![0], ours[m]![1], { target, baselineRatio: cliRatio, baselineName: 'the docker CLI' }),
+  }));
   const pct = (v: number) => (Number.isFinite(v) ? `${Math.round(v * 100)}%` : '–');
   const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
-  const lines = [
-    `throughput (cold, ${options.rounds} rounds × ${options.count} transactions per series, concurrency 1 and ${high} interleaved with the docker CLI):`,
-    `  ours (network none)              c1 ${f(a.throughput[0], 2)}/s  c${high} ${f(a.throughput[1], 2)}/s  ×${f(a.ratio, 2)}`,
-    `  docker run --rm --network none   c1 ${f(cliThr[0], 2)}/s  c${high} ${f(cliThr[1], 2)}/s  ×${f(cliRatio, 2)}  (baseline; ours/CLI at c${high}: ×${f(ratio(a.throughput[1], cliThr[1]), 2)})`,
-    `  target concurrency ${high} ≥ ${target}× concurrency 1: ${a.met ? 'met' : 'NOT met'}`,
-    `  engine round trips per transaction: ${f(a.roundTrips[0])} at c1, ${f(a.roundTrips[1])} at c${high} (${a.calls.map((c) => `${c.kind} ${f(c.perTransaction[0])}`).join(', ')})`,
-    `  ${'phase (engine call)'.padEnd(28)} ${'mean c1'.padStart(8)} ${`mean c${high}`.padStart(8)} ${'×'.padStart(5)} ${'added ms/tx'.padStart(12)}`,
-    ...a.calls.map((c) => `  ${c.kind.padEnd(28)} ${f(c.meanMs[0]).padStart(8)} ${f(c.meanMs[1]).padStart(8)} ${f(c.growth, 2).padStart(5)} ${f(c.addedMsPerTransaction).padStart(12)}`),
-    `  ${'outside engine calls (ours)'.padEnd(28)} ${f(a.clientMsPerTransaction[0]).padStart(8)} ${f(a.clientMsPerTransaction[1]).padStart(8)} ${''.padStart(5)} ${f(a.clientMsPerTransaction[1] - a.clientMsPerTransaction[0]).padStart(12)}`,
-    `  ${'whole transaction'.padEnd(28)} ${f(ours[0].meanTransactionMs).padStart(8)} ${f(ours[1].meanTransactionMs).padStart(8)} ${f(ratio(ours[1].meanTransactionMs, ours[0].meanTransactionMs), 2).padStart(5)} ${f(ours[1].meanTransactionMs - ours[0].meanTransactionMs).padStart(12)}`,
-    `  event loop utilisation ${pct(ours[0].eventLoopUtilization)} → ${pct(ours[1].eventLoopUtilization)}, delay p99 ${f(ours[0].eventLoopDelayP99Ms, 0)} → ${f(ours[1].eventLoopDelayP99Ms, 0)} ms; ` +
-      `our CPU ${f(ours[0].processCpuMsPerTransaction)} → ${f(ours[1].processCpuMsPerTransaction)} ms per transaction; slots busy ${f(a.inFlight[0], 2)} → ${f(a.inFlight[1], 2)}; ` +
-      `machine CPU busy ${pct(ours[0].machineBusy)} → ${pct(ours[1].machineBusy)} (CLI series ${pct(cli[0].machineBusy)} → ${pct(cli[1].machineBusy)})`,
-    `  what serialises: ${a.verdict}`,
-    ...cpuLines(ours, cli, a.throughput[0], cliThr[0], high),
-  ];
-  return { ours: a, oursSeries: [ours[0], ours[1]], cli: { throughput: cliThr, ratio: cliRatio }, lines };
+  const lines = [`throughput (cold, ${options.rounds} rounds × ${options.count} transactions per series, concurrency 1 and ${high}, ours in network ${networks.join(' and ')}, interleaved with the docker CLI):`];
+  for (const { network, analysis: a } of modes) lines.push(`  ${`ours (network ${network})`.padEnd(32)} c1 ${f(a.throughput[0], 2)}/s  c${high} ${f(a.throughput[1], 2)}/s  ×${f(a.ratio, 2)}`);
+  lines.push(`  docker run --rm --network none   c1 ${f(cliThr[0], 2)}/s  c${high} ${f(cliThr[1], 2)}/s  ×${f(cliRatio, 2)}  (baseline; ours/CLI at c${high}: ${modes.map((o) => `×${f(ratio(o.analysis.throughput[1], cliThr[1]), 2)} ${o.network}`).join(', ')})`);
+  for (const { network, analysis: a } of modes) {
+    lines.push(`  target concurrency ${high} ≥ ${target}× concurrency 1, network ${network}${network === networks[0] ? ' (the default)' : ''}: ×${f(a.ratio, 2)} ${a.met ? 'met' : 'NOT met'}`);
+  }
+  for (const { network, series, analysis: a } of modes) {
+    lines.push(
+      `  network ${network}: engine round trips per transaction ${f(a.roundTrips[0])} at c1, ${f(a.roundTrips[1])} at c${high} (${a.calls.map((c) => `${c.kind} ${f(c.perTransaction[0])}`).join(', ')})`,
+      `    ${'phase (engine call)'.padEnd(28)} ${'mean c1'.padStart(8)} ${`mean c${high}`.padStart(8)} ${'×'.padStart(5)} ${'added ms/tx'.padStart(12)}`,
+      ...a.calls.map((c) => `    ${c.kind.padEnd(28)} ${f(c.meanMs[0]).padStart(8)} ${f(c.meanMs[1]).padStart(8)} ${f(c.growth, 2).padStart(5)} ${f(c.addedMsPerTransaction).padStart(12)}`),
+      `    ${'outside engine calls (ours)'.padEnd(28)} ${f(a.clientMsPerTransaction[0]).padStart(8)} ${f(a.clientMsPerTransaction[1]).padStart(8)} ${''.padStart(5)} ${f(a.clientMsPerTransaction[1] - a.clientMsPerTransaction[0]).padStart(12)}`,
+      `    ${'whole transaction'.padEnd(28)} ${f(series[0].meanTransactionMs).padStart(8)} ${f(series[1].meanTransactionMs).padStart(8)} ${f(ratio(series[1].meanTransactionMs, series[0].meanTransactionMs), 2).padStart(5)} ${f(series[1].meanTransactionMs - series[0].meanTransactionMs).padStart(12)}`,
+      `    event loop utilisation ${pct(series[0].eventLoopUtilization)} → ${pct(series[1].eventLoopUtilization)}, delay p99 ${f(series[0].eventLoopDelayP99Ms, 0)} → ${f(series[1].eventLoopDelayP99Ms, 0)} ms; ` +
+        `our CPU ${f(series[0].processCpuMsPerTransaction)} → ${f(series[1].processCpuMsPerTransaction)} ms per transaction; slots busy ${f(a.inFlight[0], 2)} → ${f(a.inFlight[1], 2)}; ` +
+        `machine CPU busy ${pct(series[0].machineBusy)} → ${pct(series[1].machineBusy)} (CLI series ${pct(cli[0].machineBusy)} → ${pct(cli[1].machineBusy)})`,
+      `    what serialises: ${a.verdict}`,
+    );
+  }
+  lines.push(...cpuLines(modes, cli, cliThr[0], high));
+  return { ours: modes.map((o) => ({ network: o.network, analysis: o.analysis, series: [o.series[0], o.series[1]] })), cli: { throughput: cliThr, ratio: cliRatio }, lines };
 }
