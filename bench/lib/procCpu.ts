@@ -17,7 +17,8 @@ import * as fs from 'node:fs';
 const TICK_MS = 10;
 
 /** Process groups reported. */
-export type CpuGroup = 'dockerd' | 'containerd' | 'containerd-shim' | 'runc' | 'docker CLI' | 'this process' | 'kernel threads' | 'container processes' | 'network hook' | 'other';
+const CPU_GROUPS = ['dockerd', 'containerd', 'containerd-shim', 'runc', 'docker CLI', 'this process', 'kernel threads', 'container processes', 'network hook', 'other'] as const;
+export type CpuGroup = (typeof CPU_GROUPS)[number];
 
 interface Sample {
   group: CpuGroup;
@@ -135,10 +136,9 @@ export class ProcCpuWindow {
   stop(): CpuWindow {
     if (this.timer) clearInterval(this.timer);
     this.poll();
-    const byGroup = Object.fromEntries(
-      (['dockerd', 'containerd', 'containerd-shim', 'runc', 'docker CLI', 'this process', 'kernel threads', 'container processes', 'network hook', 'other'] as CpuGroup[]).map((g) => [g, 0]),
-    ) as Record<CpuGroup, number>;
-    const startedByGroup = Object.fromEntries(Object.keys(byGroup).map((g) => [g, 0])) as Record<CpuGroup, number>;
+    const zeros = () => Object.fromEntries(CPU_GROUPS.map((g) => [g, 0])) as Record<CpuGroup, number>;
+    const byGroup = zeros();
+    const startedByGroup = zeros();
     for (const s of this.samples.values()) {
       if (!s.seenAtStart) startedByGroup[s.group]++;
       byGroup[s.group] += (s.last - s.first) * TICK_MS;

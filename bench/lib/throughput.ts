@@ -177,7 +177,7 @@ function cpuLines(ours: readonly OursInMode[], cli: readonly Accumulated[], cliC
         : '';
     lines.push(
       `  network ${a.network} costs ${f(sum(sa, 'this process') - sum(sb, 'this process'))} CPU-ms per transaction more than ${b.network} at c${high} ` +
-        `(${ENGINE_GROUPS.slice(0, 4).map((g) => `${g} ${f(per(sa, g) - per(sb, g))}`).join(', ')}; hooks seen ${f(hooks(sa))} vs ${f(hooks(sb))} per 100 transactions)${why}`,
+        `(${(['dockerd', 'containerd', 'containerd-shim', 'runc'] as const).map((g) => `${g} ${f(per(sa, g) - per(sb, g))}`).join(', ')}; hooks seen ${f(hooks(sa))} vs ${f(hooks(sb))} per 100 transactions)${why}`,
     );
   }
   lines.push(`  CPU ceiling, CLI: ≤ ×${f((cores * 1000) / sum(cli[1], 'docker CLI') / cliC1, 2)}`);
