@@ -130,8 +130,8 @@ async function main(): Promise<void> {
     if (t) {
       const total = profiled.packMs;
       const parts: Array<[string, number]> = [
-        ['readdir + sort', t.readdir], ['.dockerignore match', t.match], ['lstat/readlink', t.stat], ['header encoding', t.header],
-        ['file bodies (read here, or copied from the read-ahead worker)', t.read], ['large-file reads (1 MiB pieces)', t.readLarge], ['waiting for the consumer', t.wait], ['waiting for the read-ahead worker', t.readAhead],
+        ['readdir + sort', t.readdir], ['.dockerignore match', t.match], ['lstat/readlink here (before the worker starts)', t.stat], ['header encoding', t.header],
+        ['file bodies (read here, or copied from the read-ahead worker)', t.read], ['large-file reads (1 MiB pieces)', t.readLarge], ['waiting for the consumer', t.wait], ['waiting for the read-ahead worker (lstat, reads)', t.readAhead],
       ];
       const rest = total - parts.reduce((s, [, v]) => s + v, 0);
       console.log(`where our packing time goes (one extra run with timings on, ${total.toFixed(0)} ms, ${t.slices} slices, ${t.chunks} chunks):`);

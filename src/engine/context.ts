@@ -21,13 +21,16 @@
  * same files (walk, lstat, open/read/close and nothing else), which alone took 1.3 to 1.7 times
  * tar's CPU time here; spawning GNU tar with our file list (a quick prototype) measured slower,
  * its output then passing through this process a second time. So past the first
- * {@link READ_AHEAD_AFTER} small files, the open/read/close of small files moves to a worker
- * thread (contextReadAhead.ts) that reads batches of them while this thread walks on and writes
- * the tar: the two halves of the system calls run on two cores, and the walk goes on (planning
- * at most two batches ahead) while the consumer is full. Files larger than a chunk are still
- * read here, piece by piece as the consumer asks.
+ * {@link READ_AHEAD_AFTER} small files, the lstat of every entry and the open/read/close of
+ * small files move to a worker thread (contextReadAhead.ts) that handles batches of them while
+ * this thread lists folders, matches `.dockerignore` and writes the tar: the system calls run on
+ * two cores, and the walk goes on (planning at most two batches ahead) while the consumer is
+ * full. The walk descends by the file types of the listing (`readdir` with types), and an entry
+ * the worker finds to be a folder when the listing said otherwise (or the other way round)
+ * fails the packing as changed. Files larger than a chunk are still read here, piece by piece
+ * as the consumer asks (reading them on the thread pool instead measured slower).
  */
-import { promises as fsp, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { promises as fsp, lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -78,7 +81,7 @@ export interface ContextTimings {
   readdir: number;
   /** `.dockerignore` matching of each path. */
   match: number;
-  /** `lstat` of each entry (and `readlink` of symlinks). */
+  /** `lstat` of each entry (and `readlink` of symlinks) taken on this thread: the first ones, before the read-ahead worker starts. */
   stat: number;
   /** Encoding tar headers into the chunk. */
   header: number;
@@ -123,9 +126,12 @@ interface Frame {
   dir: string;
   /** Path in the context ('' for the context folder itself). */
   rel: string;
-  names: string[];
+  /** Its entries in lexical order of their names, with the file type the listing gave. */
+  entries: Dirent[];
   next: number;
 }
+
+const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * Start packing a build context. The walk runs as the consumer reads (see the module comment
@@ -198,55 +204,52 @@ export function packBuildContext(options: PackOptions): PackedContext {
 
   const openFrame = (dir: string, rel: string): Frame => {
     const t0 = t ? performance.now() : 0;
-    let names = readdirSync(dir);
-    if (dockerfileText !== undefined && rel === '') names = names.filter((n) => n !== INJECTED_DOCKERFILE_NAME && n !== DOCKERIGNORE);
-    names.sort();
+    // with file types (d_type; node lstats the entries a file system leaves untyped): the walk
+    // knows the folders to descend into without an lstat of its own
+    let entries = readdirSync(dir, { withFileTypes: true });
+    if (dockerfileText !== undefined && rel === '') entries = entries.filter((d) => d.name !== INJECTED_DOCKERFILE_NAME && d.name !== DOCKERIGNORE);
+    entries.sort(byName); // code-unit order, as Array.prototype.sort orders names
     if (t) t.readdir += performance.now() - t0;
-    return { dir: dir.endsWith('/') ? dir : `${dir}/`, rel, names, next: 0 };
+    return { dir: dir.endsWith('/') ? dir : `${dir}/`, rel, entries, next: 0 };
   };
 
   // Timings are taken only when asked for (bench/build-context); otherwise `clock` is a constant.
   const clock = t ? () => performance.now() : () => 0;
-  const visit = (frame: Frame, name: string): void => {
+  const visit = (frame: Frame, d: Dirent): void => {
+    const name = d.name;
     const rel = frame.rel === '' ? name : `${frame.rel}/${name}`;
     const abs = frame.dir + name;
     const t0 = clock();
     const excluded = matches(rel);
+    if (t) t.match += clock() - t0;
+    const dir = d.isDirectory();
+    if (excluded) {
+      stats.excluded++;
+      if (dir && mayReinclude(rel)) stack.push(openFrame(abs, rel));
+      return;
+    }
+    if (!dir && !d.isFile() && !d.isSymbolicLink()) return; // sockets, FIFOs and devices are not part of a build context (the docker CLI skips them too)
+    if (!readAhead && smallFiles >= readAheadAfter) startReadAhead();
+    if (readAhead) {
+      readAhead.add({ rel, abs, dir }); // the worker takes its lstat (and reads it when small)
+      if (dir) stack.push(openFrame(abs, rel));
+      return;
+    }
     const t1 = clock();
     const s: Stats | undefined = lstatSync(abs, { throwIfNoEntry: false });
     const t2 = clock();
-    if (t) {
-      t.match += t1 - t0;
-      t.stat += t2 - t1;
-    }
+    if (t) t.stat += t2 - t1;
     if (!s) return; // removed while walking
     const mode = s.mode & 0o7777;
     if (s.isDirectory()) {
-      if (excluded) {
-        stats.excluded++;
-        if (mayReinclude(rel)) stack.push(openFrame(abs, rel));
-        return;
-      }
-      if (readAhead) readAhead.add({ type: 'Directory', rel, abs, mode, mtimeMs: s.mtimeMs, size: 0 }, false);
-      else writer.writeHeader('Directory', rel, mode, s.mtimeMs);
+      writer.writeHeader('Directory', rel, mode, s.mtimeMs);
       if (t) t.header += clock() - t2;
       stats.others++;
       stack.push(openFrame(abs, rel));
-      return;
-    }
-    if (excluded) {
-      stats.excluded++;
-      return;
-    }
-    if (s.isFile()) {
+    } else if (s.isFile()) {
       stats.files++;
       stats.bytes += s.size;
-      const small = readInOne(s.size);
-      if (small && !readAhead && ++smallFiles > readAheadAfter) startReadAhead();
-      if (readAhead) {
-        readAhead.add({ type: 'File', rel, abs, mode, mtimeMs: s.mtimeMs, size: s.size }, small);
-        return;
-      }
+      if (readInOne(s.size)) smallFiles++;
       writer.writeHeader('File', rel, mode, s.mtimeMs, s.size);
       const t3 = clock();
       writer.readBody(rel, abs, s.size);
@@ -259,14 +262,9 @@ export function packBuildContext(options: PackOptions): PackedContext {
       const t3 = clock();
       stats.others++;
       if (t) t.stat += t3 - t2;
-      if (readAhead) {
-        readAhead.add({ type: 'SymbolicLink', rel, abs, mode, mtimeMs: s.mtimeMs, size: 0, linkpath: linkname }, false);
-        return;
-      }
       writer.writeHeader('SymbolicLink', rel, mode, s.mtimeMs, 0, linkname);
       if (t) t.header += clock() - t3;
     }
-    // sockets, FIFOs and devices are not part of a build context (the docker CLI skips them too)
   };
 
   const schedule = (): void => {
@@ -290,19 +288,28 @@ export function packBuildContext(options: PackOptions): PackedContext {
       readAheadAfter = Infinity; // no thread could be started: go on reading here, as for a small context
     }
   };
-  /** Write an entry planned for the read-ahead (its body from the worker, or read here when it is large). */
-  const writePlanned = ({ entry: e, bodies }: ReadyEntry): void => {
+  /**
+   * Write an entry planned for the read-ahead, as the worker's lstat found it (its body from the
+   * worker, or read here when it is large).
+   * @throws the worker's error for it (e.g. EACCES), or an Error when a folder the walk went
+   *   into is not one any more (or the other way round).
+   */
+  const writePlanned = ({ entry: e, results: r, slot }: ReadyEntry): void => {
+    const kind = r.kind(slot);
+    if (kind === 'error') throw r.error(slot);
+    if (kind === 'gone' || kind === 'other') return; // removed (or replaced by a socket) since the listing
+    if ((kind === 'Directory') !== e.dir) throw new Error(`${e.rel} was replaced while the build context was being packed; build again once it is written`);
     const t0 = clock();
-    writer.writeHeader(e.type, e.rel, e.mode, e.mtimeMs, e.size, e.linkpath);
+    const size = r.size(slot);
+    writer.writeHeader(kind, e.rel, r.mode(slot), r.mtimeMs(slot), size, r.linkpath(slot));
     const t1 = clock();
-    if (e.type === 'File') {
-      if (!bodies) writer.readBody(e.rel, e.abs, e.size); // larger than a chunk: opened here, read piece by piece
-      else {
-        const err = bodies.error(e.slot);
-        if (err) throw err;
-        writer.writeBody(e.rel, bodies.body(e.slot), e.size, bodies.got(e.slot));
-      }
-    }
+    if (kind === 'File') {
+      stats.files++;
+      stats.bytes += size;
+      const body = r.body(slot);
+      if (body) writer.writeBody(e.rel, body, size, r.got(slot));
+      else writer.readBody(e.rel, e.abs, size); // larger than a chunk (opened here, read piece by piece), or past the batch's bytes
+    } else stats.others++;
     if (t) {
       t.header += t1 - t0;
       t.read += clock() - t1;
@@ -348,11 +355,11 @@ export function packBuildContext(options: PackOptions): PackedContext {
             readAhead?.seal();
             continue;
           }
-          if (frame.next === frame.names.length) {
+          if (frame.next === frame.entries.length) {
             stack.pop();
             continue;
           }
-          visit(frame, frame.names[frame.next++]!);
+          visit(frame, frame.entries[frame.next++]!);
           // the clock every 32 entries (a few hundred µs of small files): reading it costs about
           // as much as a tar header
           if ((++visited & 31) === 0 && performance.now() > deadline) break;

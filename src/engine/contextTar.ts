@@ -17,6 +17,8 @@ import { performance } from 'node:perf_hooks';
 /** Size (bytes) of each chunk handed to the consumer; also the read size for large files. */
 export const CHUNK_BYTES = 1 << 20;
 const BLOCK = 512;
+/** Largest file (bytes) read in one call into one chunk: its padded body and one byte more fit in {@link CHUNK_BYTES}. */
+export const SMALL_FILE_MAX = CHUNK_BYTES - BLOCK;
 
 /** Kinds of entry the build context contains (the engine ignores anything else). */
 export type TarEntryType = 'File' | 'Directory' | 'SymbolicLink';
@@ -312,7 +314,7 @@ function octal(buf: Buffer, off: number, width: number, value: number): number {
 
 /** True when a file of `size` bytes is read in one call into one chunk (else piece by piece, {@link TarChunkWriter.continueFile}). */
 export function readInOne(size: number): boolean {
-  return padded(size) + 1 <= CHUNK_BYTES;
+  return size <= SMALL_FILE_MAX; // padded(size) + 1 <= CHUNK_BYTES, both multiples of 512
 }
 
 /** `n` rounded up to whole 512-byte tar blocks. */

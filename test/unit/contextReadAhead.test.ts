@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { READ_AHEAD_AFTER, packBuildContext, type ContextTimings } from '../../src/engine/context';
-import { BATCH_FILES, BodyReadAhead, liveReadAheadWorkers, type ReadBodies } from '../../src/engine/contextReadAhead';
-import { CHUNK_BYTES, TarChunkWriter } from '../../src/engine/contextTar';
+import { BATCH_BYTES_MAX, BATCH_FILES, EntryReadAhead, liveReadAheadWorkers, type EntryResults } from '../../src/engine/contextReadAhead';
+import { CHUNK_BYTES, SMALL_FILE_MAX, TarChunkWriter } from '../../src/engine/contextTar';
 
 /** Read the whole stream, taking a pause now and then (so the walk runs ahead while the consumer is full). */
 async function drain(stream: Readable, pauseEvery = 0, seen?: { workers: number }): Promise<Buffer> {
@@ -130,37 +130,72 @@ describe('build context read-ahead worker (engine/contextReadAhead, no engine ne
     assert.equal(liveReadAheadWorkers(), before);
   });
 
-  it('reports a file that cannot be read with its code and path, and how many bytes each file had', async () => {
-    writeFileSync(join(dir, 'same'), 'abc');
-    writeFileSync(join(dir, 'grew'), 'abcdef');
-    writeFileSync(join(dir, 'shrank'), 'a');
-    mkdirSync(join(dir, 'folder'));
-    const reader = await new Promise<ReadBodies>((resolve, reject) => {
-      const r: BodyReadAhead = new BodyReadAhead(() => {
-        const b = r.take();
-        r.dispose();
+  it('takes each entry\'s lstat, reads the small files, leaves large ones and those past the batch bytes, and reports errors with code and path', async () => {
+    writeFileSync(join(dir, 'small'), 'abc');
+    writeFileSync(join(dir, 'empty'), '');
+    writeFileSync(join(dir, 'largest-small'), Buffer.alloc(SMALL_FILE_MAX, 1));
+    writeFileSync(join(dir, 'large'), Buffer.alloc(SMALL_FILE_MAX + 1, 2));
+    writeFileSync(join(dir, 'past-the-bytes'), Buffer.alloc(BATCH_BYTES_MAX - SMALL_FILE_MAX, 3)); // does not fit after largest-small
+    writeFileSync(join(dir, 'still-fits'), 'x');
+    mkdirSync(join(dir, 'folder'), { mode: 0o750 });
+    symlinkSync('small', join(dir, 'link'));
+    const names = ['small', 'empty', 'largest-small', 'large', 'past-the-bytes', 'still-fits', 'folder', 'link', 'gone', 'small/child'];
+    const r = await new Promise<EntryResults>((resolve, reject) => {
+      const reader: EntryReadAhead = new EntryReadAhead(() => {
+        const b = reader.take();
+        reader.dispose();
         if (b) resolve(b);
         else reject(new Error('no batch'));
       }, reject);
-      // sizes as an lstat taken before the files changed: 3, 3 (now 6), 4 (now 1); a removed file; a folder
-      r.send([join(dir, 'same'), join(dir, 'grew'), join(dir, 'shrank'), join(dir, 'gone'), join(dir, 'folder')], [3, 3, 4, 2, 0]);
+      reader.send(names.map((n) => join(dir, n)));
     });
-    assert.equal(reader.got(0), 3);
-    assert.equal(reader.body(0).toString(), 'abc');
-    assert.equal(reader.got(1), 4, 'one byte past the size shows the file grew');
-    assert.equal(reader.got(2), 1);
-    assert.equal(reader.error(0), undefined);
-    const gone = reader.error(3) as NodeJS.ErrnoException;
-    assert.equal(gone.code, 'ENOENT');
-    assert.equal(gone.path, join(dir, 'gone'));
-    assert.match(gone.message, /no such file/);
-    assert.equal((reader.error(4) as NodeJS.ErrnoException).code, 'EISDIR');
+    assert.deepEqual(names.map((_, k) => r.kind(k)), ['File', 'File', 'File', 'File', 'File', 'File', 'Directory', 'SymbolicLink', 'gone', 'error']);
+    for (const k of [0, 3, 6, 7]) {
+      const s = lstatSync(join(dir, names[k]!));
+      assert.equal(r.mode(k), s.mode & 0o7777, `${names[k]}: mode`);
+      assert.equal(r.mtimeMs(k), s.mtimeMs, `${names[k]}: mtime`);
+    }
+    assert.equal(r.size(0), 3);
+    assert.equal(r.body(0)?.toString(), 'abc');
+    assert.equal(r.got(0), 3, 'one byte more was asked for, and none was there');
+    assert.equal(r.body(1)?.length, 0);
+    assert.equal(r.got(2), SMALL_FILE_MAX);
+    assert.ok(r.body(2)?.equals(Buffer.alloc(SMALL_FILE_MAX, 1)));
+    assert.equal(r.size(3), SMALL_FILE_MAX + 1);
+    assert.equal(r.body(3), undefined, 'a file larger than a chunk is left to the tar writer');
+    assert.equal(r.body(4), undefined, 'a file past the batch\'s bytes is left to the tar writer');
+    assert.equal(r.body(5)?.toString(), 'x', 'a small file that still fits is read');
+    assert.equal(r.bodyBytes, 3 + 1 + 1 + SMALL_FILE_MAX + 1 + 1 + 1);
+    assert.equal(r.linkpath(7), 'small');
+    assert.equal(r.error(8), undefined, 'a removed entry is no error');
+    const child = r.error(9) as NodeJS.ErrnoException;
+    assert.equal(child.code, 'ENOTDIR');
+    assert.equal(child.syscall, 'lstat');
+    assert.equal(child.path, join(dir, 'small/child'));
+    assert.match(child.message, /not a directory/);
+  });
 
-    // the tar writer refuses a body whose size changed, naming the file
+  it('the tar writer refuses a body whose size changed since its lstat, naming the file', () => {
     const writer = new TarChunkWriter(() => true);
     writer.writeHeader('File', 'grew', 0o644, 0, 3);
-    assert.throws(() => writer.writeBody('grew', reader.body(1), 3, reader.got(1)), /grew/);
+    assert.throws(() => writer.writeBody('grew', Buffer.from('abcd'), 3, 4), /grew changed size/);
+    writer.writeHeader('File', 'shrank', 0o644, 0, 3);
+    assert.throws(() => writer.writeBody('shrank', Buffer.from('a'), 3, 1), /shrank changed size/);
     writer.writeHeader('File', 'same', 0o644, 0, 3);
-    writer.writeBody('same', reader.body(0), 3, reader.got(0));
+    writer.writeBody('same', Buffer.from('abc'), 3, 3);
+  });
+
+  it('an entry replaced by a folder between the listing and the worker\'s lstat fails the packing, naming it', async () => {
+    for (let i = 0; i < 1100; i++) writeFileSync(join(dir, `a${String(i).padStart(4, '0')}`), Buffer.alloc(8192, i & 0xff));
+    writeFileSync(join(dir, 'z-entry'), 'a file when the root folder is listed');
+    const { stream, done } = packBuildContext({ contextDir: dir, readAheadAfter: 0 });
+    // Nobody reads: the stream fills (2 MiB, fewer files than one batch) and the walk stops with
+    // two batches (of 512 entries) out, before it reaches z-entry. Then z-entry becomes a folder.
+    for (let i = 0; i < 500 && stream.readableLength < 2 * CHUNK_BYTES; i++) await sleep(10);
+    assert.ok(stream.readableLength >= 2 * CHUNK_BYTES, 'the stream filled up');
+    rmSync(join(dir, 'z-entry'));
+    mkdirSync(join(dir, 'z-entry'));
+    await assert.rejects(drain(stream), /z-entry was replaced while the build context was being packed/);
+    await assert.rejects(done, /z-entry was replaced/);
   });
 });
