@@ -34,7 +34,7 @@ import { promises as fsp, lstatSync, readdirSync, readlinkSync, type Dirent, typ
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { TarChunkWriter, CHUNK_BYTES, readInOne } from './contextTar';
+import { TarChunkWriter, CHUNK_BYTES, readInOne, type TarEntryType } from './contextTar';
 import { DOCKERIGNORE, loadDockerignore } from './contextIgnore';
 import { ReadAheadQueue, type ReadyEntry } from './contextReadAhead';
 
@@ -242,28 +242,34 @@ export function packBuildContext(options: PackOptions): PackedContext {
     if (!s) return; // removed while walking
     const mode = s.mode & 0o7777;
     if (s.isDirectory()) {
-      writer.writeHeader('Directory', rel, mode, s.mtimeMs);
-      if (t) t.header += clock() - t2;
-      stats.others++;
+      writeEntry('Directory', rel, abs, mode, s.mtimeMs, 0);
       stack.push(openFrame(abs, rel));
     } else if (s.isFile()) {
-      stats.files++;
-      stats.bytes += s.size;
       if (readInOne(s.size)) smallFiles++;
-      writer.writeHeader('File', rel, mode, s.mtimeMs, s.size);
-      const t3 = clock();
-      writer.readBody(rel, abs, s.size);
-      if (t) {
-        t.header += t3 - t2;
-        t.read += clock() - t3;
-      }
+      writeEntry('File', rel, abs, mode, s.mtimeMs, s.size);
     } else if (s.isSymbolicLink()) {
       const linkname = readlinkSync(abs);
-      const t3 = clock();
-      stats.others++;
-      if (t) t.stat += t3 - t2;
-      writer.writeHeader('SymbolicLink', rel, mode, s.mtimeMs, 0, linkname);
-      if (t) t.header += clock() - t3;
+      if (t) t.stat += clock() - t2;
+      writeEntry('SymbolicLink', rel, abs, mode, s.mtimeMs, 0, linkname);
+    }
+  };
+  /**
+   * Write one entry and count it: its header, and a file's body (`body`, already read with
+   * `got` bytes, or read here from `abs`: in one call when small, else piece by piece).
+   */
+  const writeEntry = (kind: TarEntryType, rel: string, abs: string, mode: number, mtimeMs: number, size: number, linkpath?: string, body?: Buffer, got = 0): void => {
+    const t0 = clock();
+    writer.writeHeader(kind, rel, mode, mtimeMs, size, linkpath);
+    const t1 = clock();
+    if (kind === 'File') {
+      stats.files++;
+      stats.bytes += size;
+      if (body) writer.writeBody(rel, body, size, got);
+      else writer.readBody(rel, abs, size);
+    } else stats.others++;
+    if (t) {
+      t.header += t1 - t0;
+      t.read += clock() - t1;
     }
   };
 
@@ -299,21 +305,8 @@ export function packBuildContext(options: PackOptions): PackedContext {
     if (kind === 'error') throw r.error(slot);
     if (kind === 'gone' || kind === 'other') return; // removed (or replaced by a socket) since the listing
     if ((kind === 'Directory') !== e.dir) throw new Error(`${e.rel} was replaced while the build context was being packed; build again once it is written`);
-    const t0 = clock();
-    const size = r.size(slot);
-    writer.writeHeader(kind, e.rel, r.mode(slot), r.mtimeMs(slot), size, r.linkpath(slot));
-    const t1 = clock();
-    if (kind === 'File') {
-      stats.files++;
-      stats.bytes += size;
-      const body = r.body(slot);
-      if (body) writer.writeBody(e.rel, body, size, r.got(slot));
-      else writer.readBody(e.rel, e.abs, size); // larger than a chunk (opened here, read piece by piece), or past the batch's bytes
-    } else stats.others++;
-    if (t) {
-      t.header += t1 - t0;
-      t.read += clock() - t1;
-    }
+    // a file without a body from the worker is larger than a chunk, or past the batch's bytes
+    writeEntry(kind, e.rel, e.abs, r.mode(slot), r.mtimeMs(slot), r.size(slot), r.linkpath(slot), r.body(slot), r.got(slot));
   };
   /**
    * One slice of the walk: until the consumer is full, the slice's time is up, the read-ahead

@@ -70,7 +70,6 @@ parentPort.on('message', ({ id, joined }) => {
       } else meta[m] = 4;
     } catch (err) {
       meta[m] = 5;
-      meta[m + 4] = -1;
       errors.push(describe(i, err));
     }
   }
@@ -134,7 +133,7 @@ export interface EntryResults {
   mtimeMs(k: number): number;
   /** Target of a symlink. */
   linkpath(k: number): string | undefined;
-  /** The file's body (`got(k)` bytes, at most its size + 1), a view into the batch buffer; undefined when the worker did not read it (larger than a chunk, past the batch's {@link BATCH_BYTES_MAX}, or past the part of the batch it was to read). */
+  /** The file's body (`got(k)` bytes, at most its size + 1), a view into the batch buffer; undefined when the worker did not read it (larger than a chunk, or past the batch's {@link BATCH_BYTES_MAX}). */
   body(k: number): Buffer | undefined;
   /** Bytes read of a file whose body was read: its size when unchanged, size + 1 when it grew, less when it shrank. */
   got(k: number): number;
@@ -263,12 +262,11 @@ export interface ReadyEntry {
 /** Entries walked in one batch, in walk order (all of them go to the worker). */
 interface PlannedBatch {
   entries: PlannedEntry[];
-  paths: string[];
   results?: EntryResults;
   next: number;
 }
 
-const newBatch = (): PlannedBatch => ({ entries: [], paths: [], next: 0 });
+const newBatch = (): PlannedBatch => ({ entries: [], next: 0 });
 
 /**
  * The walk's entries between their listing and their tar entry, in walk order: {@link add} them
@@ -303,15 +301,13 @@ export class ReadAheadQueue {
 
   /** Add the next entry walked. */
   add(entry: PlannedEntry): void {
-    const b = this.filling;
-    b.paths.push(entry.abs);
-    if (b.entries.push(entry) >= this.batchLimit) this.seal();
+    if (this.filling.entries.push(entry) >= this.batchLimit) this.seal();
   }
 
   /** Send the batch being filled to the worker (when it holds anything). */
   seal(): void {
     if (this.filling.entries.length === 0) return;
-    this.reader.send(this.filling.paths);
+    this.reader.send(this.filling.entries.map((e) => e.abs));
     this.sent.push(this.filling);
     this.filling = newBatch();
   }
