@@ -1,6 +1,6 @@
 // Primitives the UI proofs of the VS Code level share (scripts/test-vscode.mjs and its proof
 // modules): paths, the docker CLI against the engine the extension uses, side-bar panes and tree
-// parent checks, screenshots on failure.
+// parent checks, screenshots on failure, opening our side bar and its views.
 import { execFile, execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,8 @@ export const ARTIFACTS = path.join(h.root, 'test-artifacts/vscode');
 export const SAMPLES = path.join(h.root, 'samples');
 export const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0', web: 'lineage-sample/web:1.0' };
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Label on every engine resource the VS Code level creates (the engine is shared: clean up only ours). */
+export const TEST_LABEL = 'io.container-lineage.test=vscode-ui';
 
 /** The pane (header + body) of one of our views in the side bar. */
 export const pane = (page, name) => page.locator('.part.sidebar .pane', { has: page.locator(`.pane-header[aria-label^="${name} Section"]`) });
@@ -61,5 +63,31 @@ export async function assertParent(page, pane, row, parent) {
       await row.scrollIntoViewIfNeeded().catch(() => {});
     }
     await sleep(300);
+  }
+}
+
+/** Clicks the Container Lineage activity-bar icon and waits for its side bar. */
+export async function openContainer(page) {
+  const ours = page.locator('.part.activitybar li.action-item', { has: page.locator('a.action-label[aria-label^="Container Lineage"]') });
+  await ours.waitFor({ state: 'visible', timeout: 30_000 });
+  // A click on the active icon would close the side bar: when ours is active already (the suites
+  // may have opened it), switch to the Explorer first, so the click below really opens ours.
+  if ((await ours.getAttribute('aria-selected')) === 'true') {
+    await page.locator('.part.activitybar a.action-label[aria-label^="Explorer"]').click({ timeout: 30_000 });
+    await page.locator('.part.sidebar .composite.title h2').filter({ hasText: /Explorer/i }).waitFor({ timeout: 15_000 });
+  }
+  await ours.click({ timeout: 30_000 });
+  const title = page.locator('.part.sidebar .composite.title h2');
+  await title.filter({ hasText: /Container Lineage/i }).waitFor({ timeout: 15_000 });
+  if ((await ours.getAttribute('aria-selected')) !== 'true') throw new Error('the Container Lineage icon is not marked active after the click');
+}
+
+/** Expands the Images and Containers panes (when collapsed) and waits for their bodies. */
+export async function viewsRender(page) {
+  for (const name of ['Images', 'Containers']) {
+    const p = pane(page, name);
+    await p.locator('.pane-header').waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await p.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') await p.locator('.pane-header').click();
+    await p.locator('.pane-body').waitFor({ state: 'visible', timeout: 15_000 });
   }
 }

@@ -16,9 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as h from './harness.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const TEST_LABEL = 'io.container-lineage.test=vscode-ui';
+import { TEST_LABEL, sleep } from './ui.mjs';
 
 /** `docker build` of a Dockerfile given as text (no context); returns the image ID. */
 function buildFromText(docker, tag, dockerfile) {
