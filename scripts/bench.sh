@@ -2,7 +2,9 @@
 # `npm run bench`: every benchmark in bench/ (each prints its figures as ratios against a baseline
 # measured in the same run). Installs code-server when missing (scripts/code-server.sh).
 #   bash scripts/bench.sh [name ...]   e.g. `bash scripts/bench.sh activation`
-# Runs bench/*.mjs with node and bench/*.ts with tsx.
+# Runs bench/*.mjs with node and bench/*.ts with tsx. Starts what the benches need, as npm test
+# does: Debian's dockerd with busybox:latest (scripts/engine.sh) and the sample images
+# (scripts/build-samples.sh), both idempotent; skipped when only engine-free benches are named.
 set -euo pipefail
 # A clean npm environment for everything started from here (see scripts/lib/npm-env.sh).
 # shellcheck source=lib/npm-env.sh
@@ -19,6 +21,17 @@ if [ "$#" -gt 0 ]; then
 else
   shopt -s nullglob
   benches=(bench/*.mjs bench/*.ts)
+fi
+# Benches that never talk to an engine.
+ENGINE_FREE=" activation.mjs build-context.ts lineage.ts "
+needs_engine=0
+for bench in "${benches[@]}"; do
+  [[ "$ENGINE_FREE" == *" $(basename "$bench") "* ]] || needs_engine=1
+done
+if [ "$needs_engine" = 1 ]; then
+  echo "== setup: engine and sample images"
+  bash scripts/engine.sh --quiet || { echo "bench: no engine could be started (scripts/engine.sh)" >&2; exit 1; }
+  bash scripts/build-samples.sh --quiet || { echo "bench: the sample images could not be built (scripts/build-samples.sh)" >&2; exit 1; }
 fi
 status=0
 out="$(mktemp -d "${TMPDIR:-/tmp}/cl-bench.XXXXXX")"
