@@ -1,13 +1,13 @@
 // bench/build-context: our streamed build-context packer (engine/context: .dockerignore matching,
 // tar headers into 1 MiB chunks, synchronous reads in event-loop slices) against GNU `tar` on the
 // same folder, in the same run: 20,000 small files plus one 200 MB file. Prints the wall time
-// and peak RSS (GNU time %M) of each (best of 3, order alternated), our packing time (the call
+// and peak RSS (GNU time %M) of each (times: best of ROUNDS, order alternated; RSS: the highest of ours), our packing time (the call
 // to the last byte out, as a build waits for it; node's start-up is printed apart), where that
 // time goes (one more run with timings on), the floor of node's synchronous fs API on the same
 // files (bench/context/floor-child: the system calls any such packer makes, nothing else), the
 // ratio and whether issue #12's goal is met:
 // <= 1.5x tar, peak RSS < 100 MB (streaming keeps it far below the 200 MB file).
-// Usage: npx tsx bench/build-context.ts [--files N] [--big-mb M] [--keep] [--dir PREPARED_DIR]
+// Usage: npx tsx bench/build-context.ts [--files N] [--big-mb M] [--rounds R] [--keep] [--dir PREPARED_DIR]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, ftruncateSync, closeSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ const arg = (name: string, def: number) => {
 };
 const FILES = arg('--files', 20_000);
 const BIG_MB = arg('--big-mb', 200);
+/** Interleaved rounds of tar, ours and the floor: 3 gave ratios from 1.36x to 1.50x on this (shared) host from run to run, the best of 5 varies less. */
+const ROUNDS = arg('--rounds', 5);
 const keep = process.argv.includes('--keep');
 const preparedIndex = process.argv.indexOf('--dir');
 const prepared = preparedIndex === -1 ? undefined : process.argv[preparedIndex + 1];
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     // warm the page cache once for both, then alternate order
     await measure('warm-up tar', ['tar', '-cf', '-', '-C', dir, '.']);
     const runs: Run[] = [];
-    for (let r = 0; r < 3; r++) {
+    for (let r = 0; r < ROUNDS; r++) {
       const pair = [
         () => measure('tar', ['tar', '-cf', '-', '-C', dir, '.']),
         () => measure('ours', [process.execPath, childJs, dir]),
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
     const best = (label: string) => runs.filter((x) => x.label === label).sort((a, b) => a.seconds - b.seconds)[0]!;
     const tar = best('tar');
     const ours = best('ours');
+    const oursPeakKb = Math.max(...runs.filter((x) => x.label === 'ours').map((x) => x.peakKb));
     const packS = Math.min(...runs.filter((x) => x.label === 'ours').map((x) => childReport(x).packMs / 1000));
     const packCpuS = Math.min(...runs.filter((x) => x.label === 'ours').map((x) => childReport(x).packCpuMs / 1000));
     const tarCpuS = Math.min(...runs.filter((x) => x.label === 'tar').map((x) => x.cpuSeconds));
@@ -120,8 +123,8 @@ async function main(): Promise<void> {
     const floorReports = runs.filter((x) => x.label === 'floor').map((x) => JSON.parse(x.report.split('\n').find((l) => l.startsWith('{')) ?? '{}') as { ms: number; cpuMs: number });
     const floorS = Math.min(...floorReports.map((f) => f.ms / 1000));
     const floorCpuS = Math.min(...floorReports.map((f) => f.cpuMs / 1000));
-    console.log(`tar  : ${tar.seconds.toFixed(2)} s, peak RSS ${mb(tar.peakKb)} MB, ${(tar.bytes / 1e6).toFixed(1)} MB of tar (best of 3)`);
-    console.log(`ours : ${packS.toFixed(2)} s packing (from the call to the last byte out; best of 3), ${ours.seconds.toFixed(2)} s for the whole process with node's start-up, peak RSS ${mb(ours.peakKb)} MB, ${(ours.bytes / 1e6).toFixed(1)} MB of tar`);
+    console.log(`tar  : ${tar.seconds.toFixed(2)} s, peak RSS ${mb(tar.peakKb)} MB, ${(tar.bytes / 1e6).toFixed(1)} MB of tar (best of ${ROUNDS})`);
+    console.log(`ours : ${packS.toFixed(2)} s packing (from the call to the last byte out; best of ${ROUNDS}), ${ours.seconds.toFixed(2)} s for the whole process with node's start-up, peak RSS ${mb(oursPeakKb)} MB (the highest of its ${ROUNDS} runs), ${(ours.bytes / 1e6).toFixed(1)} MB of tar`);
     console.log(`idle node: ${idle.seconds.toFixed(2)} s, peak RSS ${mb(idle.peakKb)} MB`);
     console.log(`CPU time (user + system; steadier than wall time on a busy machine): tar ${tarCpuS.toFixed(2)} s, ours ${packCpuS.toFixed(2)} s packing (${(packCpuS / Math.max(tarCpuS, 0.01)).toFixed(2)}x)`);
     console.log(`sink: tar and ours both write to the same kind of stdout, a Unix socket pair (node's 'pipe' stdio) this process reads, bytes counted and dropped; tar writes 10 KiB blocks with blocking writes, ours 1 MiB chunks through libuv; ours ends when stdout has taken the last byte`);
@@ -141,9 +144,9 @@ async function main(): Promise<void> {
     }
     const ratio = packS / Math.max(tar.seconds, 0.01);
     const wholeRatio = ours.seconds / Math.max(tar.seconds, 0.01);
-    const rssOk = ours.peakKb < 100 * 1024;
+    const rssOk = oursPeakKb < 100 * 1024;
     console.log(`time ratio ours/tar: ${ratio.toFixed(2)}x packing (${wholeRatio.toFixed(2)}x counting node's start-up, which an extension host has already paid); goal <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'}`);
-    console.log(`peak RSS ours: ${mb(ours.peakKb)} MB (${mb(ours.peakKb - idle.peakKb)} MB over idle node); limit 100 MB: ${rssOk ? 'met' : 'EXCEEDED'}`);
+    console.log(`peak RSS ours: ${mb(oursPeakKb)} MB, the highest of ${ROUNDS} runs (${mb(oursPeakKb - idle.peakKb)} MB over idle node); limit 100 MB: ${rssOk ? 'met' : 'EXCEEDED'}`);
     if (!rssOk) process.exitCode = 1;
   } finally {
     if (!keep) rmSync(root, { recursive: true, force: true });
