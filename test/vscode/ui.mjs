@@ -9,7 +9,7 @@ import * as h from './harness.mjs';
 export const ARTIFACTS = path.join(h.root, 'test-artifacts/vscode');
 export const SAMPLES = path.join(h.root, 'samples');
 export const SAMPLE = { base: 'lineage-sample/base:1.0', child: 'lineage-sample/child:1.0', grandchild: 'lineage-sample/grandchild:1.0', web: 'lineage-sample/web:1.0' };
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = h.sleep;
 /** Label on every engine resource the VS Code level creates (the engine is shared: clean up only ours). */
 export const TEST_LABEL = 'io.container-lineage.test=vscode-ui';
 

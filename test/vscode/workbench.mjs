@@ -2,7 +2,8 @@
 // the palette, Quick Open, side-bar panes and tree rows, the side bar's width, webview frames.
 // Re-exported by harness.mjs, where the tests and benches take them from.
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A CSS attribute-selector string literal for `value` (quotes and backslashes escaped). */
 export const cssString = (value) => JSON.stringify(String(value));
