@@ -26,8 +26,8 @@
  * this thread lists folders, matches `.dockerignore` and writes the tar: the system calls run on
  * two cores, and the walk goes on (planning at most two batches ahead) while the consumer is
  * full. The walk descends by the file types of the listing (`readdir` with types), and an entry
- * the worker finds to be a folder when the listing said otherwise (or the other way round)
- * fails the packing as changed. Files larger than a chunk are still read here, piece by piece
+ * whose lstat (the worker's, or this thread's for the first ones) finds a folder when the
+ * listing said otherwise (or the other way round) fails the packing as changed. Files larger than a chunk are still read here, piece by piece
  * as the consumer asks (reading them on the thread pool instead measured slower).
  */
 import { promises as fsp, lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
@@ -130,6 +130,9 @@ interface Frame {
   entries: Dirent[];
   next: number;
 }
+
+/** The error for an entry the listing called a folder that is not one any more, or the other way round (the walk has already gone into it, or past it). */
+const replacedWhilePacking = (rel: string): Error => new Error(`${rel} was replaced while the build context was being packed; build again once it is written`);
 
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -240,6 +243,7 @@ export function packBuildContext(options: PackOptions): PackedContext {
     const t2 = clock();
     if (t) t.stat += t2 - t1;
     if (!s) return; // removed while walking
+    if (s.isDirectory() !== dir) throw replacedWhilePacking(rel);
     const mode = s.mode & 0o7777;
     if (s.isDirectory()) {
       writeEntry('Directory', rel, abs, mode, s.mtimeMs, 0);
@@ -304,7 +308,7 @@ export function packBuildContext(options: PackOptions): PackedContext {
     const kind = r.kind(slot);
     if (kind === 'error') throw r.error(slot);
     if (kind === 'gone' || kind === 'other') return; // removed (or replaced by a socket) since the listing
-    if ((kind === 'Directory') !== e.dir) throw new Error(`${e.rel} was replaced while the build context was being packed; build again once it is written`);
+    if ((kind === 'Directory') !== e.dir) throw replacedWhilePacking(e.rel);
     // a file without a body from the worker is larger than a chunk, or past the batch's bytes
     writeEntry(kind, e.rel, e.abs, r.mode(slot), r.mtimeMs(slot), r.size(slot), r.linkpath(slot), r.body(slot), r.got(slot));
   };
