@@ -7,13 +7,23 @@
  * health signal: an open stream that ends or fails asks `confirm` (one `/_ping`) whether the engine
  * is still there. Yes → reopen after the backoff; no → wait, without any request, until
  * {@link EngineEventStream.reopen} (the connection calls it when an engine answers again).
- * No `vscode` import.
+ * An engine that stops answering without closing the connection is noticed by TCP keepalive
+ * ({@link EVENT_STREAM_KEEPALIVE_MS}), not by requests. No `vscode` import.
  */
 import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
 
 /** How long a stream must have stayed open for its end to start the reconnect backoff over, ms. */
 const STABLE_MS = 10_000;
+/**
+ * Idle time (ms, whole seconds) after which the kernel starts TCP keepalive probes on the event
+ * stream's connection (libuv then probes 10 times 1 s apart): an engine that stops answering
+ * without closing the connection (a remote host gone, a network dropped) fails the stream with
+ * ETIMEDOUT about 12 s later, with no request sent. Set here rather than left to the HTTP agent:
+ * node's default agent enables keepalive, but the agent made for DOCKER_TLS=1 (or any other)
+ * need not.
+ */
+export const EVENT_STREAM_KEEPALIVE_MS = 2000;
 
 /** One engine event, as the Engine API sends it (subset). */
 export interface EngineEvent {
@@ -183,6 +193,9 @@ export class EngineEventStream {
       stream.destroy?.();
       return;
     }
+    // The response's TCP (or TLS) socket; a unix socket or an ssh channel has no keepalive to set.
+    const socket = (stream as { socket?: { setKeepAlive?: (enable: boolean, initialDelayMs: number) => unknown } }).socket;
+    socket?.setKeepAlive?.(true, EVENT_STREAM_KEEPALIVE_MS);
     this.stream = stream;
     this.connects++;
     const openedAt = Date.now();

@@ -112,6 +112,44 @@ describe('engine/connection against the real engine', function () {
   this.timeout(60000);
   const open: EngineConnection[] = [];
   const track = (c: EngineConnection) => (open.push(c), c);
+
+  /**
+   * Connect through `env` (an engine behind a TCP proxy on `port`), hold the event stream, then make
+   * the port a black hole: the kernel drops every packet to and from it (a cable pulled, a VPN gone),
+   * so no FIN or RST ever comes. The connection must turn disconnected without a request of its own,
+   * and connected again once packets flow.
+   */
+  async function noticesBlackHole(env: Record<string, string>, port: number): Promise<void> {
+    const c = track(new EngineConnection({ env, retry: { initialMs: 100, maxMs: 400 } }));
+    const hold = c.events.acquire();
+    const rules = [['-p', 'tcp', '--dport', String(port), '-j', 'DROP'], ['-p', 'tcp', '--sport', String(port), '-j', 'DROP']];
+    let dropping = false;
+    const undrop = () => {
+      for (const r of rules) execFileSync('iptables', ['-D', 'INPUT', ...r], { stdio: 'pipe' });
+      dropping = false;
+    };
+    try {
+      assert.equal((await c.connect()).kind, 'connected');
+      for (let i = 0; i < 100 && !c.events.open; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(c.events.open, 'the event stream is open');
+      for (const r of rules) execFileSync('iptables', ['-I', 'INPUT', ...r], { stdio: 'pipe' });
+      dropping = true;
+      const t0 = Date.now();
+      const gone = await Promise.race([waitFor(c, 'disconnected'), new Promise<undefined>((r) => setTimeout(() => r(undefined), 40_000))]);
+      const ms = Date.now() - t0;
+      assert.ok(gone?.kind === 'disconnected', `still ${c.state.kind} ${ms} ms after the engine stopped answering`);
+      // keepalive probes after 1-2 s idle, 10 of them 1 s apart (libuv's), then the confirming /_ping's 3 s
+      assert.ok(ms >= 5_000 && ms < 25_000, `noticed after ${ms} ms`);
+      undrop();
+      await waitFor(c, 'connected');
+      for (let i = 0; i < 100 && !c.events.open; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(c.events.open, 'the event stream reopened with the connection');
+    } finally {
+      if (dropping) undrop();
+      hold.dispose();
+    }
+  }
+
   afterEach(() => {
     for (const c of open.splice(0)) c.dispose();
   });
@@ -194,6 +232,16 @@ describe('engine/connection against the real engine', function () {
     }
   });
 
+  it('notices a TCP engine that stops answering (its packets dropped, nothing closed) without a request: the event stream\'s TCP keepalive fails it', async () => {
+    const port = await freePort();
+    const proxy = await startProxy(port);
+    try {
+      await noticesBlackHole({ DOCKER_HOST: `tcp://127.0.0.1:${port}` }, port);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   describe('over TCP with TLS (a TLS front for the engine socket, certificates made by openssl)', () => {
     let dir = '';
     let proxy: { port: number; close(): Promise<void> } | undefined;
@@ -224,6 +272,10 @@ describe('engine/connection against the real engine', function () {
       const state = await c.connect();
       assert.ok(state.kind === 'connected', JSON.stringify(state));
       assert.equal(state.endpoint, `tcp://127.0.0.1:${proxy!.port} (TLS, not verified)`);
+    });
+
+    it('notices a TLS engine that stops answering, also without the verifying agent (DOCKER_TLS=1 has its own)', async () => {
+      await noticesBlackHole({ DOCKER_HOST: `tcp://127.0.0.1:${proxy!.port}`, DOCKER_TLS: '1', DOCKER_CERT_PATH: dir }, proxy!.port);
     });
 
     it('a CA that did not sign the server certificate is a failed attempt naming TLS', async () => {
