@@ -39,6 +39,11 @@ function constructDocker(options: Docker.DockerOptions & Record<string, unknown>
   }
 }
 
+/** Interval (ms) of ssh2's SSH-level keepalive on ssh:// endpoints. */
+export const SSH_KEEPALIVE_MS = 2000;
+/** Unanswered keepalives after which ssh2 ends an ssh:// connection. */
+export const SSH_KEEPALIVE_COUNT = 3;
+
 /**
  * Build a dockerode client for an endpoint (the only place that does).
  * @param env the resolver's environment (ssh: USER, LOGNAME, HOME, SSH_AUTH_SOCK).
@@ -67,7 +72,10 @@ export function createClient(endpoint: EngineEndpoint, env: Record<string, strin
     }
     case 'ssh': {
       const username = endpoint.username ?? env.USER ?? env.LOGNAME ?? safeUserName();
-      const sshOptions: Record<string, unknown> = { readyTimeout: timeoutMs };
+      // SSH-level keepalive (requests to sshd, none to the engine): a host or network that goes
+      // away without closing the connection ends it, and the held event stream with it, after
+      // SSH_KEEPALIVE_MS × (SSH_KEEPALIVE_COUNT + 1) without an answer.
+      const sshOptions: Record<string, unknown> = { readyTimeout: timeoutMs, keepaliveInterval: SSH_KEEPALIVE_MS, keepaliveCountMax: SSH_KEEPALIVE_COUNT };
       if (env.SSH_AUTH_SOCK) sshOptions.agent = env.SSH_AUTH_SOCK;
       else {
         const home = env.HOME || os.homedir();

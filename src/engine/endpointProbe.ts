@@ -114,9 +114,25 @@ export async function probeCandidates(input: ProbeInput): Promise<ProbeOutcome> 
   return { kind: 'disconnected', attempts, notes: resolution.notes };
 }
 
-/** Run `fn` with an AbortSignal that fires after `ms`. */
+/**
+ * Run `fn` with an AbortSignal that fires after `ms`, and reject with the signal's TimeoutError
+ * then even if `fn` has not settled: a request waiting for its connection (an ssh handshake to a
+ * host that does not answer) sees the abort only once it has one, at the transport's own timeout.
+ * `fn`'s later settlement is dropped.
+ */
 async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
-  return fn(AbortSignal.timeout(ms));
+  const signal = AbortSignal.timeout(ms);
+  const work = fn(signal);
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
+    );
+  });
 }
 
 /**

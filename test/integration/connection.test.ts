@@ -6,24 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { contextId } from '../../src/engine/resolve';
-import { EngineConnection, type EngineState } from '../../src/engine/connection';
+import { EngineConnection } from '../../src/engine/connection';
+import { waitFor, within } from './connectionHelpers';
 
 const SOCKET = '/var/run/docker.sock';
 const FIXTURES = path.join(__dirname, '..', 'unit', 'fixtures', 'docker-config');
 const NO_CONFIG = path.join(FIXTURES, 'does-not-exist');
-
-/** Resolve when the connection reaches `kind` (now or later). */
-function waitFor(c: EngineConnection, kind: EngineState['kind']): Promise<EngineState> {
-  if (c.state.kind === kind) return Promise.resolve(c.state);
-  return new Promise((resolve) => {
-    const sub = c.onDidChangeState((s) => {
-      if (s.kind === kind) {
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
-}
 
 /** A free loopback port (listen on 0, read it, close). */
 async function freePort(): Promise<number> {
@@ -135,7 +123,7 @@ describe('engine/connection against the real engine', function () {
       for (const r of rules) execFileSync('iptables', ['-I', 'INPUT', ...r], { stdio: 'pipe' });
       dropping = true;
       const t0 = Date.now();
-      const gone = await Promise.race([waitFor(c, 'disconnected'), new Promise<undefined>((r) => setTimeout(() => r(undefined), 40_000))]);
+      const gone = await within(waitFor(c, 'disconnected'), 40_000);
       const ms = Date.now() - t0;
       assert.ok(gone?.kind === 'disconnected', `still ${c.state.kind} ${ms} ms after the engine stopped answering`);
       // keepalive probes after 1-2 s idle, 10 of them 1 s apart (libuv's), then the confirming /_ping's 3 s
