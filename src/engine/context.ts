@@ -27,8 +27,9 @@
  * two cores, and the walk goes on (planning at most two batches ahead) while the consumer is
  * full. The walk descends by the file types of the listing (`readdir` with types), and an entry
  * whose lstat (the worker's, or this thread's for the first ones) finds a folder when the
- * listing said otherwise (or the other way round) fails the packing as changed. Files larger than a chunk are still read here, piece by piece
- * as the consumer asks (reading them on the thread pool instead measured slower).
+ * listing said otherwise (or the other way round) fails the packing as changed. Files larger
+ * than a chunk are still read here, piece by piece as the consumer asks (reading them on the
+ * thread pool instead measured slower).
  */
 import { promises as fsp, lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import { resolve } from 'node:path';

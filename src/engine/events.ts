@@ -18,8 +18,8 @@ const STABLE_MS = 10_000;
 /**
  * Idle time (ms, whole seconds) after which the kernel starts TCP keepalive probes on the event
  * stream's connection (libuv then probes 10 times 1 s apart): an engine that stops answering
- * without closing the connection (a remote host gone, a network dropped) fails the stream with
- * ETIMEDOUT about 12 s later, with no request sent. Set here rather than left to the HTTP agent:
+ * without closing the connection (a remote host gone, a network dropped) fails the stream (the
+ * socket's ETIMEDOUT) about 12 s later, with no request sent. Set here rather than left to the HTTP agent:
  * node's default agent enables keepalive, but the agent made for DOCKER_TLS=1 (or any other)
  * need not.
  */
