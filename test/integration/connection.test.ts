@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { contextId } from '../../src/engine/resolve';
 import { EngineConnection } from '../../src/engine/connection';
-import { waitFor, within } from './connectionHelpers';
+import { noticesBlackHole, waitFor } from './connectionHelpers';
 
 const SOCKET = '/var/run/docker.sock';
 const FIXTURES = path.join(__dirname, '..', 'unit', 'fixtures', 'docker-config');
@@ -101,42 +101,8 @@ describe('engine/connection against the real engine', function () {
   const open: EngineConnection[] = [];
   const track = (c: EngineConnection) => (open.push(c), c);
 
-  /**
-   * Connect through `env` (an engine behind a TCP proxy on `port`), hold the event stream, then make
-   * the port a black hole: the kernel drops every packet to and from it (a cable pulled, a VPN gone),
-   * so no FIN or RST ever comes. The connection must turn disconnected without a request of its own,
-   * and connected again once packets flow.
-   */
-  async function noticesBlackHole(env: Record<string, string>, port: number): Promise<void> {
-    const c = track(new EngineConnection({ env, retry: { initialMs: 100, maxMs: 400 } }));
-    const hold = c.events.acquire();
-    const rules = [['-p', 'tcp', '--dport', String(port), '-j', 'DROP'], ['-p', 'tcp', '--sport', String(port), '-j', 'DROP']];
-    let dropping = false;
-    const undrop = () => {
-      for (const r of rules) execFileSync('iptables', ['-D', 'INPUT', ...r], { stdio: 'pipe' });
-      dropping = false;
-    };
-    try {
-      assert.equal((await c.connect()).kind, 'connected');
-      for (let i = 0; i < 100 && !c.events.open; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(c.events.open, 'the event stream is open');
-      for (const r of rules) execFileSync('iptables', ['-I', 'INPUT', ...r], { stdio: 'pipe' });
-      dropping = true;
-      const t0 = Date.now();
-      const gone = await within(waitFor(c, 'disconnected'), 40_000);
-      const ms = Date.now() - t0;
-      assert.ok(gone?.kind === 'disconnected', `still ${c.state.kind} ${ms} ms after the engine stopped answering`);
-      // keepalive probes after 1-2 s idle, 10 of them 1 s apart (libuv's), then the confirming /_ping's 3 s
-      assert.ok(ms >= 5_000 && ms < 25_000, `noticed after ${ms} ms`);
-      undrop();
-      await waitFor(c, 'connected');
-      for (let i = 0; i < 100 && !c.events.open; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(c.events.open, 'the event stream reopened with the connection');
-    } finally {
-      if (dropping) undrop();
-      hold.dispose();
-    }
-  }
+  /** {@link noticesBlackHole} for a connection through `env` to the engine behind `port`: TCP keepalive after 2 s idle, 10 probes 1 s apart (libuv's), then the confirming /_ping's 3 s and the re-probe's 3 s. */
+  const blackHole = (env: Record<string, string>, port: number) => noticesBlackHole(track(new EngineConnection({ env, retry: { initialMs: 100, maxMs: 400 } })), port, 25_000);
 
   afterEach(() => {
     for (const c of open.splice(0)) c.dispose();
@@ -224,7 +190,7 @@ describe('engine/connection against the real engine', function () {
     const port = await freePort();
     const proxy = await startProxy(port);
     try {
-      await noticesBlackHole({ DOCKER_HOST: `tcp://127.0.0.1:${port}` }, port);
+      await blackHole({ DOCKER_HOST: `tcp://127.0.0.1:${port}` }, port);
     } finally {
       await proxy.close();
     }
@@ -263,7 +229,7 @@ describe('engine/connection against the real engine', function () {
     });
 
     it('notices a TLS engine that stops answering, also without the verifying agent (DOCKER_TLS=1 has its own)', async () => {
-      await noticesBlackHole({ DOCKER_HOST: `tcp://127.0.0.1:${proxy!.port}`, DOCKER_TLS: '1', DOCKER_CERT_PATH: dir }, proxy!.port);
+      await blackHole({ DOCKER_HOST: `tcp://127.0.0.1:${proxy!.port}`, DOCKER_TLS: '1', DOCKER_CERT_PATH: dir }, proxy!.port);
     });
 
     it('a CA that did not sign the server certificate is a failed attempt naming TLS', async () => {

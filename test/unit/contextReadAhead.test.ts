@@ -185,31 +185,21 @@ describe('build context read-ahead worker (engine/contextReadAhead, no engine ne
     writer.writeBody('same', Buffer.from('abc'), 3, 3);
   });
 
-  it('an entry replaced by a folder between the listing and the worker\'s lstat fails the packing, naming it', async () => {
-    for (let i = 0; i < 1100; i++) writeFileSync(join(dir, `a${String(i).padStart(4, '0')}`), Buffer.alloc(8192, i & 0xff));
-    writeFileSync(join(dir, 'z-entry'), 'a file when the root folder is listed');
-    const { stream, done } = packBuildContext({ contextDir: dir, readAheadAfter: 0 });
-    // Nobody reads: the stream fills (2 MiB, fewer files than one batch) and the walk stops with
-    // two batches (of 512 entries) out, before it reaches z-entry. Then z-entry becomes a folder.
-    for (let i = 0; i < 500 && stream.readableLength < 2 * CHUNK_BYTES; i++) await sleep(10);
-    assert.ok(stream.readableLength >= 2 * CHUNK_BYTES, 'the stream filled up');
-    rmSync(join(dir, 'z-entry'));
-    mkdirSync(join(dir, 'z-entry'));
-    await assert.rejects(drain(stream), /z-entry was replaced while the build context was being packed/);
-    await assert.rejects(done, /z-entry was replaced/);
-  });
-
-  it('without the worker, an entry replaced by a folder between the listing and its lstat fails the packing the same way', async () => {
-    for (let i = 0; i < 1100; i++) writeFileSync(join(dir, `a${String(i).padStart(4, '0')}`), Buffer.alloc(8192, i & 0xff));
-    writeFileSync(join(dir, 'z-entry'), 'a file when the root folder is listed');
-    const { stream, done } = packBuildContext({ contextDir: dir, readAheadAfter: Infinity });
-    // Nobody reads: the stream fills (2 MiB) and the walk, which lstats each entry itself here,
-    // stops long before z-entry. Then z-entry becomes a folder (it used to be packed as one).
-    for (let i = 0; i < 500 && stream.readableLength < 2 * CHUNK_BYTES; i++) await sleep(10);
-    assert.ok(stream.readableLength >= 2 * CHUNK_BYTES, 'the stream filled up');
-    rmSync(join(dir, 'z-entry'));
-    mkdirSync(join(dir, 'z-entry'));
-    await assert.rejects(drain(stream), /z-entry was replaced while the build context was being packed/);
-    await assert.rejects(done, /z-entry was replaced/);
-  });
+  // With the worker (readAheadAfter 0) its lstat finds the folder; without it (Infinity) this
+  // thread's own lstat does, which used to pack it as a folder.
+  for (const [readAheadAfter, whose] of [[0, 'the worker\'s lstat'], [Infinity, 'its lstat on the packing thread (no worker)']] as const) {
+    it(`an entry replaced by a folder between the listing and ${whose} fails the packing, naming it`, async () => {
+      for (let i = 0; i < 1100; i++) writeFileSync(join(dir, `a${String(i).padStart(4, '0')}`), Buffer.alloc(8192, i & 0xff));
+      writeFileSync(join(dir, 'z-entry'), 'a file when the root folder is listed');
+      const { stream, done } = packBuildContext({ contextDir: dir, readAheadAfter });
+      // Nobody reads: the stream fills (2 MiB, fewer files than one batch) and the walk stops (with
+      // the worker: two batches of 512 entries out) before it reaches z-entry. Then z-entry becomes a folder.
+      for (let i = 0; i < 500 && stream.readableLength < 2 * CHUNK_BYTES; i++) await sleep(10);
+      assert.ok(stream.readableLength >= 2 * CHUNK_BYTES, 'the stream filled up');
+      rmSync(join(dir, 'z-entry'));
+      mkdirSync(join(dir, 'z-entry'));
+      await assert.rejects(drain(stream), /z-entry was replaced while the build context was being packed/);
+      await assert.rejects(done, /z-entry was replaced/);
+    });
+  }
 });
