@@ -26,6 +26,12 @@ export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefine
   }
 }
 
+/** True once `c`'s event stream is open (polled every 50 ms, for at most 5 s). */
+export async function eventStreamOpen(c: EngineConnection): Promise<boolean> {
+  for (let i = 0; i < 100 && !c.events.open; i++) await new Promise((r) => setTimeout(r, 50));
+  return c.events.open;
+}
+
 /**
  * With `c` connected and its event stream held, make `port` (where `c`'s engine is reached: a
  * proxy or front for the real engine) a black hole: iptables drops every packet to and from it (a
@@ -41,13 +47,9 @@ export async function noticesBlackHole(c: EngineConnection, port: number, maxMs:
     for (const r of rules) execFileSync('iptables', ['-D', 'INPUT', ...r], { stdio: 'pipe' });
     dropping = false;
   };
-  const streamOpen = async () => {
-    for (let i = 0; i < 100 && !c.events.open; i++) await new Promise((r) => setTimeout(r, 50));
-    return c.events.open;
-  };
   try {
     assert.equal((await c.connect()).kind, 'connected');
-    assert.ok(await streamOpen(), 'the event stream is open');
+    assert.ok(await eventStreamOpen(c), 'the event stream is open');
     for (const r of rules) execFileSync('iptables', ['-I', 'INPUT', ...r], { stdio: 'pipe' });
     dropping = true;
     const t0 = Date.now();
@@ -57,7 +59,7 @@ export async function noticesBlackHole(c: EngineConnection, port: number, maxMs:
     assert.ok(ms >= 5_000 && ms < maxMs, `noticed after ${ms} ms`);
     undrop();
     await waitFor(c, 'connected');
-    assert.ok(await streamOpen(), 'the event stream reopened with the connection');
+    assert.ok(await eventStreamOpen(c), 'the event stream reopened with the connection');
   } finally {
     if (dropping) undrop();
     hold.dispose();

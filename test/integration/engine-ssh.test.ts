@@ -7,10 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { EngineConnection } from '../../src/engine/connection';
-import { noticesBlackHole, within } from './connectionHelpers';
+import { eventStreamOpen, noticesBlackHole, within } from './connectionHelpers';
 import { startSshFront, type SshFront } from './sshFront';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('engine/connection over ssh:// (an SSH front for the real engine)', function () {
   let front: SshFront;
@@ -41,8 +39,7 @@ describe('engine/connection over ssh:// (an SSH front for the real engine)', fun
       assert.equal(state.info.kind, 'docker');
       const images = await c.docker().listImages();
       assert.ok(images.some((i) => (i.RepoTags ?? []).includes('busybox:latest')), 'busybox:latest is listed through ssh');
-      for (let i = 0; i < 100 && !c.events.open; i++) await sleep(50);
-      assert.ok(c.events.open, 'the event stream is open');
+      assert.ok(await eventStreamOpen(c), 'the event stream is open');
       const seen = new Promise<void>((resolve) => {
         const sub = c.events.onEvent((e) => {
           if (e.Type === 'image' && e.Action === 'tag' && e.Actor?.Attributes?.name === tag) {
